@@ -1,0 +1,1 @@
+"""Custom actions of the citizen-service assistant (Rasa SDK action server)."""

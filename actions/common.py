@@ -1,0 +1,111 @@
+"""What every action shares: the conversation's language, the answer contract, registry faults."""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from .registry_client import RegistryUnavailable
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", "fr", "ar")
+EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def conversation_lang(tracker: Tracker) -> str:
+    lang = tracker.get_slot("lang")
+    return lang if lang in LANGUAGES else "en"
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    """The last value of entity name in the citizen's latest message."""
+    values = list(tracker.get_latest_entity_values(name))
+    return str(values[-1]) if values else None
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+# While a form waits for an answer, messages with these intents are not taken as the answer:
+# the form steps aside so that the citizen can start over, ask for a person, or leave.
+NOT_AN_ANSWER = frozenset(
+    {
+        "restart",
+        "request_human",
+        "goodbye",
+        "greet",
+        "ask_capabilities",
+        "bot_challenge",
+        "thank",
+        "give_feedback",
+        "life_event",
+    }
+)
+
+
+def requested_text(tracker: Tracker, slot: str) -> str | None:
+    """The citizen's typed answer when the form has just asked for slot (not a button payload,
+    not a message that is clearly about something else)."""
+    if tracker.get_slot("requested_slot") != slot or latest_intent(tracker) in NOT_AN_ANSWER:
+        return None
+    text = latest_text(tracker).strip()
+    return text.translate(EASTERN_DIGITS) if text and not text.startswith("/") else None
+
+
+def service_payload(service_id: str, topic: str, lang: str) -> dict[str, Any]:
+    """The answer contract of a reply about a catalogued service (see README)."""
+    return {"service_id": service_id, "topic": topic, "lang": lang}
+
+
+def fallback_payload(lang: str) -> dict[str, Any]:
+    return {"fallback": True, "lang": lang}
+
+
+class RegistryAction(Action):
+    """An action that talks to the registry: if the registry fails, the citizen gets a short
+    apology with what to try instead, never silence or a stack trace."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            return await self.act(dispatcher, tracker, domain)
+        except RegistryUnavailable as exc:
+            log.warning("%s: registry unavailable: %s", self.name(), exc)
+            dispatcher.utter_message(response="utter_registry_unavailable")
+            return self.events_when_unavailable()
+
+    def events_when_unavailable(self) -> list[dict[str, Any]]:
+        return []
+
+    @abstractmethod
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]: ...
+
+
+class RegistryFormValidationAction(FormValidationAction):
+    """A form's validation that needs the registry: if the registry fails mid-form, apologise
+    and end the form (its submit action then sees the missing slot and stays quiet)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        except RegistryUnavailable as exc:
+            log.warning("%s: registry unavailable: %s", self.name(), exc)
+            dispatcher.utter_message(response="utter_registry_unavailable")
+            return [SlotSet("requested_slot", None), ActiveLoop(None)]

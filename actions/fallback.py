@@ -1,0 +1,43 @@
+"""What the assistant says when it did not understand, or the request is out of scope:
+what it can do and, when the registry finds some, the closest services. Never a guessed answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from .common import conversation_lang, fallback_payload, latest_text
+from .registry_client import RegistryUnavailable, registry
+
+# Suggestions must be close matches: an unrelated sentence should get no service at all.
+SUGGESTION_SCORE = 90.0
+
+
+async def answer_fallback(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> None:
+    text = latest_text(tracker)
+    try:
+        matches = [] if text.startswith("/") else await registry.search_services(text, lang, 3)
+    except RegistryUnavailable:
+        matches = []  # suggestions are a bonus; what the assistant can do is still worth saying
+    close = [m for m in matches if m["score"] >= SUGGESTION_SCORE]
+    buttons = [
+        {"title": m["title"], "payload": f'/ask_overview{{"service": "{m["identifier"]}"}}'}
+        for m in close
+    ]
+    response = "utter_fallback_with_suggestions" if close else "utter_fallback"
+    dispatcher.utter_message(
+        response=response, buttons=buttons, json_message=fallback_payload(lang)
+    )
+
+
+class ActionFallback(Action):
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        await answer_fallback(dispatcher, tracker, conversation_lang(tracker))
+        return []

@@ -1,0 +1,56 @@
+"""Answers to a life event ("I just had a baby") with the bundle of services across agencies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from .common import RegistryAction, conversation_lang, latest_entity, latest_text
+from .fallback import answer_fallback
+from .registry_client import registry
+
+
+class ActionAnswerLifeEvent(RegistryAction):
+    def name(self) -> str:
+        return "action_answer_life_event"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lang = conversation_lang(tracker)
+        event = None
+        named = latest_entity(tracker, "life_event")
+        if named:
+            event = await registry.get_life_event(named, lang)
+        if event is None:
+            matches = await registry.search_life_events(named or latest_text(tracker), lang)
+            if matches:
+                event = await registry.get_life_event(matches[0]["identifier"], lang)
+        if event is None:
+            await answer_fallback(dispatcher, tracker, lang)
+            return []
+        steps = "\n".join(
+            f"{s['step']}. {s['title']} ({s['competent_authority']['name']})"
+            for s in event["services"]
+        )
+        service_ids = [s["identifier"] for s in event["services"]]
+        buttons = [
+            {"title": s["title"], "payload": f'/ask_overview{{"service": "{s["identifier"]}"}}'}
+            for s in event["services"]
+        ]
+        dispatcher.utter_message(
+            response="utter_life_event",
+            title=event["title"],
+            description=event["description"],
+            steps=steps,
+            buttons=buttons,
+            json_message={
+                "life_event": event["identifier"],
+                "service_ids": service_ids,
+                "lang": lang,
+            },
+        )
+        return [SlotSet("life_event_id", event["identifier"])]

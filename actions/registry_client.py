@@ -1,0 +1,184 @@
+"""HTTP client of the service registry, shared by every action.
+
+One aiohttp session per action-server process (connection reuse), a timeout on every call,
+and retries only for idempotent requests (GET, DELETE of a given reference): a POST that
+timed out may have been applied, so it is never sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+
+import aiohttp
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+RETRYABLE_METHODS = frozenset({"GET", "DELETE"})
+
+
+class RegistryUnavailable(Exception):
+    """The registry did not answer in time, or answered with a server error."""
+
+
+class RegistryRejected(Exception):
+    """The registry refused the request (4xx); message is the registry's explanation."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class RegistryClient:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        timeout_seconds: float | None = None,
+        retries: int = 2,
+    ) -> None:
+        self.base_url = (base_url or os.environ.get("REGISTRY_URL", DEFAULT_URL)).rstrip("/")
+        seconds = timeout_seconds or float(os.environ.get("REGISTRY_TIMEOUT_SECONDS", "3"))
+        self.timeout = aiohttp.ClientTimeout(total=seconds)
+        self.retries = retries
+        self._session: aiohttp.ClientSession | None = None
+
+    def _session_for_loop(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def request(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+    ) -> Any:
+        """The decoded JSON answer; None for a 404; RegistryRejected for other 4xx."""
+        attempts = 1 + (self.retries if method in RETRYABLE_METHODS else 0)
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self._session_for_loop().request(
+                    method, f"{self.base_url}{path}", params=query, json=json
+                ) as response:
+                    if response.status >= 500:
+                        raise RegistryUnavailable(f"{method} {path}: HTTP {response.status}")
+                    body = await response.json(content_type=None)
+                    if response.status == 404 and method == "GET":
+                        return None
+                    if response.status >= 400:
+                        error = (body or {}).get("error", {})
+                        raise RegistryRejected(
+                            response.status, error.get("code", ""), error.get("message", "")
+                        )
+                    return body
+            except (TimeoutError, aiohttp.ClientError, ValueError, RegistryUnavailable) as exc:
+                log.warning(
+                    "registry %s %s failed (attempt %d/%d): %r",
+                    method,
+                    path,
+                    attempt,
+                    attempts,
+                    exc,
+                )
+                if attempt == attempts:
+                    raise RegistryUnavailable(str(exc) or type(exc).__name__) from exc
+                await asyncio.sleep(0.2 * attempt)
+        raise AssertionError("unreachable")
+
+    # Catalogue --------------------------------------------------------------------------
+
+    async def get_service(self, service_id: str, lang: str) -> dict[str, Any] | None:
+        return await self.request("GET", f"/v1/services/{service_id}", params={"lang": lang})
+
+    async def list_services(self, lang: str) -> list[dict[str, Any]]:
+        body = await self.request("GET", "/v1/services", params={"lang": lang, "limit": 100})
+        return body["services"]
+
+    async def search_services(self, text: str, lang: str, limit: int = 5) -> list[dict[str, Any]]:
+        body = await self.request(
+            "GET", "/v1/services", params={"q": text[:500], "lang": lang, "limit": limit}
+        )
+        return body["services"]
+
+    async def get_life_event(self, event_id: str, lang: str) -> dict[str, Any] | None:
+        return await self.request("GET", f"/v1/life-events/{event_id}", params={"lang": lang})
+
+    async def search_life_events(self, text: str, lang: str) -> list[dict[str, Any]]:
+        body = await self.request("GET", "/v1/life-events", params={"q": text[:500], "lang": lang})
+        return body["life_events"]
+
+    async def find_offices(
+        self,
+        lang: str,
+        service_id: str | None = None,
+        city: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        limit: int = 3,
+    ) -> list[dict[str, Any]]:
+        params = {
+            "lang": lang,
+            "service": service_id,
+            "city": city,
+            "lat": latitude,
+            "lon": longitude,
+            "limit": limit,
+        }
+        body = await self.request("GET", "/v1/offices", params=params)
+        return body["offices"]
+
+    async def get_office(self, office_id: str, lang: str) -> dict[str, Any] | None:
+        return await self.request("GET", f"/v1/offices/{office_id}", params={"lang": lang})
+
+    # Applications and appointments --------------------------------------------------------
+
+    async def get_application(self, reference: str, lang: str) -> dict[str, Any] | None:
+        return await self.request("GET", f"/v1/applications/{reference}", params={"lang": lang})
+
+    async def get_free_slots(
+        self, office_id: str, service_id: str, day: str | None = None, days: int = 7
+    ) -> list[dict[str, Any]]:
+        params = {"service": service_id, "date": day, "days": None if day else days}
+        body = await self.request("GET", f"/v1/offices/{office_id}/slots", params=params)
+        return body["days"]
+
+    async def book_appointment(
+        self, office_id: str, service_id: str, day: str, time: str, conversation_id: str, lang: str
+    ) -> dict[str, Any]:
+        payload = {
+            "office_id": office_id,
+            "service_id": service_id,
+            "date": day,
+            "time": time,
+            "conversation_id": conversation_id,
+        }
+        return await self.request("POST", "/v1/appointments", params={"lang": lang}, json=payload)
+
+    async def cancel_appointment(self, reference: str, lang: str) -> dict[str, Any]:
+        return await self.request("DELETE", f"/v1/appointments/{reference}", params={"lang": lang})
+
+    # Handoff and feedback --------------------------------------------------------------
+
+    async def create_handoff_ticket(
+        self, conversation_id: str, service_id: str | None, lang: str, summary: str
+    ) -> dict[str, Any]:
+        payload = {
+            "conversation_id": conversation_id,
+            "service_id": service_id,
+            "lang": lang,
+            "summary": summary,
+        }
+        return await self.request("POST", "/v1/handoff-tickets", json=payload)
+
+    async def add_feedback(self, conversation_id: str, rating: int) -> dict[str, Any]:
+        payload = {"conversation_id": conversation_id, "rating": rating}
+        return await self.request("POST", "/v1/feedback", json=payload)
+
+
+registry = RegistryClient()

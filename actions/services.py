@@ -1,0 +1,112 @@
+"""Answers about one catalogued service and one topic, keeping the service in context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from . import formatting
+from .common import RegistryAction, conversation_lang, latest_entity, latest_text, service_payload
+from .registry_client import RegistryClient, registry
+
+TOPIC_BY_INTENT = {
+    "ask_overview": "overview",
+    "ask_documents": "documents",
+    "ask_fees": "fees",
+    "ask_processing_time": "processing_time",
+    "ask_offices": "offices",
+    "ask_eligibility": "eligibility",
+    "ask_how_to_apply": "how_to_apply",
+}
+POPULAR_SERVICES = ("national-id-card", "passport", "birth-certificate", "driving-licence")
+# A service named only in free text is taken when the registry's match is this sure (0-100).
+CONFIDENT_MATCH = 90.0
+
+
+async def resolve_service(
+    client: RegistryClient, tracker: Tracker, lang: str, use_context: bool = True
+) -> dict[str, Any] | None:
+    """The service the citizen means: the one named in this message (entity, or a confident
+    registry match of the words), else the one already in the conversation."""
+    named = latest_entity(tracker, "service")
+    if named:
+        service = await client.get_service(named, lang)
+        if service:
+            return service
+        matches = await client.search_services(named, lang, limit=1)
+        if matches:
+            return await client.get_service(matches[0]["identifier"], lang)
+    matches = await client.search_services(latest_text(tracker), lang, limit=1)
+    if matches and matches[0]["score"] >= CONFIDENT_MATCH:
+        return await client.get_service(matches[0]["identifier"], lang)
+    in_context = tracker.get_slot("service_id")
+    if use_context and in_context:
+        return await client.get_service(in_context, lang)
+    return None
+
+
+def render_topic(
+    service: dict[str, Any], topic: str, lang: str, offices: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Response name and variables for one topic of one service."""
+    title = service["title"]
+    variables: dict[str, Any] = {"title": title}
+    if topic == "overview":
+        variables |= {
+            "agency": service["competent_authority"]["name"],
+            "description": service["description"],
+            "output": service["output"],
+        }
+    elif topic == "documents":
+        variables["documents"] = formatting.bullets(service["required_evidence"])
+    elif topic == "fees":
+        variables["fees"] = formatting.fees(service, lang)
+    elif topic == "processing_time":
+        variables["processing_time"] = service["processing_time"]["description"]
+    elif topic == "offices":
+        variables["offices"] = formatting.offices(offices, lang)
+    elif topic == "eligibility":
+        variables["eligibility"] = formatting.bullets(service["eligibility"])
+    elif topic == "how_to_apply":
+        variables["steps"] = formatting.numbered(service["how_to_apply"])
+    return {"response": f"utter_service_{topic}", **variables}
+
+
+class ActionAnswerServiceQuestion(RegistryAction):
+    """Answer 'what does X cost', 'which documents', ... with facts fetched from the registry."""
+
+    def name(self) -> str:
+        return "action_answer_service_question"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lang = conversation_lang(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        topic = TOPIC_BY_INTENT.get(intent) or tracker.get_slot("topic") or "overview"
+        service = await resolve_service(registry, tracker, lang)
+        if service is None:
+            await ask_which_service(dispatcher, lang)
+            return [SlotSet("topic", topic)]
+        offices = []
+        if topic == "offices":
+            offices = await registry.find_offices(lang, service_id=service["identifier"], limit=3)
+        dispatcher.utter_message(
+            **render_topic(service, topic, lang, offices),
+            json_message=service_payload(service["identifier"], topic, lang),
+        )
+        return [SlotSet("service_id", service["identifier"]), SlotSet("topic", topic)]
+
+
+async def ask_which_service(dispatcher: CollectingDispatcher, lang: str) -> None:
+    """Ask which service is meant, offering a few common ones as buttons."""
+    titles = {s["identifier"]: s["title"] for s in await registry.list_services(lang)}
+    buttons = [
+        {"title": titles[sid], "payload": f'/inform_service{{"service": "{sid}"}}'}
+        for sid in POPULAR_SERVICES
+        if sid in titles
+    ]
+    dispatcher.utter_message(response="utter_ask_which_service", buttons=buttons)

@@ -1,0 +1,53 @@
+"""Every setting of the stack, from environment variables with embedded defaults.
+
+This is the one place that lists them; the README's configuration table mirrors it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    host: str
+    registry_port: int
+    actions_port: int
+    rasa_port: int
+    var_dir: Path
+    models_dir: Path
+    registry_catalogue_dir: Path
+    rasa_api_token: str | None
+
+    @classmethod
+    def from_env(cls) -> StackSettings:
+        env = os.environ
+        var_dir = Path(env.get("CSA_VAR_DIR", PROJECT_DIR / "var"))
+        return cls(
+            host=env.get("CSA_HOST", "127.0.0.1"),
+            registry_port=int(env.get("REGISTRY_PORT", "8080")),
+            actions_port=int(env.get("ACTIONS_PORT", "5055")),
+            rasa_port=int(env.get("RASA_PORT", "5005")),
+            var_dir=var_dir,
+            models_dir=Path(env.get("CSA_MODELS_DIR", PROJECT_DIR / "models")),
+            registry_catalogue_dir=Path(
+                env.get("REGISTRY_CATALOGUE_DIR", PROJECT_DIR / "registry" / "catalogue")
+            ),
+            rasa_api_token=env.get("RASA_API_TOKEN") or None,
+        )
+
+    @property
+    def registry_url(self) -> str:
+        return f"http://{self.host}:{self.registry_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"

@@ -1,0 +1,37 @@
+"""The registry's application factory: settings in, a ready aiohttp Application out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import yaml
+from aiohttp import web
+
+from .catalogue import CatalogueSource
+from .config import PACKAGE_DIR, Settings
+from .handlers import CATALOGUE, OPENAPI, SETTINGS, STORE
+from .middlewares import access_log, json_errors
+from .routes import setup_routes
+from .store import Store
+
+
+async def _store_context(app: web.Application) -> AsyncIterator[None]:
+    store = await Store.open(app[SETTINGS].database)
+    await store.seed_applications(app[CATALOGUE].get().applications)
+    app[STORE] = store
+    yield
+    await store.close()
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or Settings.from_env()
+    app = web.Application(
+        middlewares=[access_log, json_errors], client_max_size=settings.max_body_bytes
+    )
+    app[SETTINGS] = settings
+    # Load the catalogue now, so a broken data file stops start-up with a clear message.
+    app[CATALOGUE] = CatalogueSource(settings.catalogue_dir)
+    app[OPENAPI] = yaml.safe_load((PACKAGE_DIR / "openapi.yaml").read_text(encoding="utf-8"))
+    app.cleanup_ctx.append(_store_context)
+    setup_routes(app)
+    return app

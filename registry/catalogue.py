@@ -1,0 +1,246 @@
+"""The service catalogue (CPSV-AP shaped), loaded from the YAML files in catalogue/.
+
+The files are the source of truth; they are re-read when they change on disk, so an edit
+(a new fee, a new office) shows in the next answer without restarting anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", "fr", "ar")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ARABIC_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")
+_ARABIC_LETTER_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+class CatalogueError(ValueError):
+    """The catalogue files are inconsistent; the message names the file and the problem."""
+
+
+def normalise(text: str) -> str:
+    """Fold case, accents, Arabic letter variants and punctuation for matching."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) or "\u0600" <= ch <= "\u06ff")
+    text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_LETTER_FORMS)
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def localise(value: Any, lang: str) -> Any:
+    """Resolve every {en, fr, ar} mapping inside value to the text in lang (English if missing)."""
+    if isinstance(value, dict):
+        if value and set(value) <= set(LANGUAGES):
+            return value.get(lang) or value.get("en")
+        return {key: localise(item, lang) for key, item in value.items()}
+    if isinstance(value, list):
+        return [localise(item, lang) for item in value]
+    return value
+
+
+@dataclass
+class Catalogue:
+    country: dict[str, Any]
+    agencies: dict[str, dict[str, Any]]
+    services: dict[str, dict[str, Any]]
+    life_events: dict[str, dict[str, Any]]
+    offices: dict[str, dict[str, Any]]
+    statuses: dict[str, dict[str, Any]]
+    applications: list[dict[str, Any]]
+    _search_terms: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._check_references()
+        for service_id, service in self.services.items():
+            names = [*service["title"].values()]
+            for words in service.get("keywords", {}).values():
+                names.extend(words)
+            self._search_terms[service_id] = sorted({normalise(n) for n in names if n})
+
+    @classmethod
+    def load(cls, directory: Path) -> Catalogue:
+        def read(name: str) -> Any:
+            path = directory / name
+            try:
+                return yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError) as exc:
+                raise CatalogueError(f"{path}: {exc}") from exc
+
+        services = {}
+        for path in sorted((directory / "services").glob("*.yml")):
+            service = read(f"services/{path.name}")
+            if service.get("identifier") != path.stem:
+                raise CatalogueError(f"{path}: identifier must be {path.stem!r}")
+            services[path.stem] = service
+        return cls(
+            country=read("country.yml"),
+            agencies={a["identifier"]: a for a in read("agencies.yml")},
+            services=services,
+            life_events={e["identifier"]: e for e in read("life_events.yml")},
+            offices={o["identifier"]: o for o in read("offices.yml")},
+            statuses=read("statuses.yml"),
+            applications=read("applications.yml"),
+        )
+
+    def _check_references(self) -> None:
+        def expect(ids: list[str], known: dict[str, Any], where: str) -> None:
+            unknown = [i for i in ids if i not in known]
+            if unknown:
+                raise CatalogueError(f"{where} refers to unknown identifiers {unknown}")
+
+        for sid, service in self.services.items():
+            expect([service["competent_authority"]], self.agencies, f"service {sid}")
+            expect(service.get("related_services", []), self.services, f"service {sid}")
+        for eid, event in self.life_events.items():
+            expect(event["services"], self.services, f"life event {eid}")
+        for oid, office in self.offices.items():
+            expect([office["agency"]], self.agencies, f"office {oid}")
+            expect(office["services"], self.services, f"office {oid}")
+            if set(office["opening_hours"]) != set(WEEKDAYS):
+                raise CatalogueError(f"office {oid}: opening_hours needs the keys {WEEKDAYS}")
+        for app in self.applications:
+            expect([app["service"]], self.services, f"application {app['reference']}")
+            expect([app["office"]], self.offices, f"application {app['reference']}")
+            expect([app["status"]], self.statuses, f"application {app['reference']}")
+
+    # Localised views -------------------------------------------------------------------
+
+    def service_summary(self, service_id: str, lang: str) -> dict[str, Any]:
+        service = self.services[service_id]
+        agency = self.agencies[service["competent_authority"]]
+        return {
+            "identifier": service_id,
+            "title": localise(service["title"], lang),
+            "description": localise(service["description"], lang),
+            "competent_authority": {
+                "identifier": agency["identifier"],
+                "name": localise(agency["name"], lang),
+            },
+        }
+
+    def service_detail(self, service_id: str, lang: str) -> dict[str, Any]:
+        service = self.services[service_id]
+        detail = self.service_summary(service_id, lang)
+        for key in ("channels", "required_evidence", "eligibility", "output"):
+            detail[key] = localise(service[key], lang)
+        detail["processing_time"] = localise(service["processing_time"], lang)
+        detail["how_to_apply"] = localise(service["how_to_apply"], lang)
+        detail["related_services"] = [
+            self.service_reference(rid, lang) for rid in service.get("related_services", [])
+        ]
+        detail["life_events"] = [
+            {"identifier": eid, "title": localise(event["title"], lang)}
+            for eid, event in self.life_events.items()
+            if service_id in event["services"]
+        ]
+        return detail
+
+    def service_reference(self, service_id: str, lang: str) -> dict[str, str]:
+        return {
+            "identifier": service_id,
+            "title": localise(self.services[service_id]["title"], lang),
+        }
+
+    def life_event_detail(self, event_id: str, lang: str) -> dict[str, Any]:
+        event = self.life_events[event_id]
+        return {
+            "identifier": event_id,
+            "title": localise(event["title"], lang),
+            "description": localise(event["description"], lang),
+            "services": [
+                {"step": step, **self.service_summary(sid, lang)}
+                for step, sid in enumerate(event["services"], start=1)
+            ],
+        }
+
+    def office_view(self, office_id: str, lang: str) -> dict[str, Any]:
+        office = self.offices[office_id]
+        view = localise({k: v for k, v in office.items() if k != "services"}, lang)
+        view["agency"] = {
+            "identifier": office["agency"],
+            "name": localise(self.agencies[office["agency"]]["name"], lang),
+        }
+        view["services"] = [self.service_reference(sid, lang) for sid in office["services"]]
+        return view
+
+    # Search ----------------------------------------------------------------------------
+
+    def search_services(self, query: str) -> list[tuple[str, float]]:
+        """Services whose names or synonyms match query, best first, with a 0-100 score."""
+        text = normalise(query)
+        if not text:
+            return []
+        scored = []
+        for service_id, terms in self._search_terms.items():
+            score = max(_match_score(text, term) for term in terms)
+            if score >= MATCH_THRESHOLD:
+                scored.append((service_id, round(score, 1)))
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        return scored
+
+    def search_life_events(self, query: str) -> list[tuple[str, float]]:
+        text = normalise(query)
+        scored = []
+        for event_id, event in self.life_events.items():
+            terms = [*event["title"].values()] + [
+                word for words in event.get("keywords", {}).values() for word in words
+            ]
+            score = max(_match_score(text, normalise(term)) for term in terms)
+            if score >= MATCH_THRESHOLD:
+                scored.append((event_id, round(score, 1)))
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        return scored
+
+
+MATCH_THRESHOLD = 80.0
+
+
+def _match_score(query: str, term: str) -> float:
+    """How well a catalogue term (a name or synonym) is contained in the citizen's words.
+
+    A whole-query comparison handles short queries ("pasport"); a partial comparison finds a
+    term inside a longer sentence, but only for terms long enough not to match by chance.
+    """
+    if not term:
+        return 0.0
+    score = fuzz.ratio(query, term)
+    if len(term) >= 4 and len(query) > len(term):
+        score = max(score, fuzz.partial_ratio(term, query) - 5)
+    return score
+
+
+class CatalogueSource:
+    """Holds the catalogue and reloads it when a file in its directory changes."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._signature = self._current_signature()
+        self._rejected_signature: tuple[tuple[str, int, int], ...] = ()
+        self.catalogue = Catalogue.load(directory)
+
+    def _current_signature(self) -> tuple[tuple[str, int, int], ...]:
+        files = sorted(self.directory.rglob("*.yml"))
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+    def get(self) -> Catalogue:
+        signature = self._current_signature()
+        if signature in (self._signature, self._rejected_signature):
+            return self.catalogue
+        try:
+            self.catalogue = Catalogue.load(self.directory)
+            self._signature = signature
+        except (CatalogueError, KeyError, TypeError) as exc:
+            # A broken edit must not take the registry down: keep serving the last good catalogue.
+            self._rejected_signature = signature
+            log.error("catalogue edit rejected, still serving the previous version: %r", exc)
+        return self.catalogue

@@ -1,0 +1,404 @@
+"""HTTP handlers of the registry API (v1). Each validates its input and answers JSON."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from .catalogue import Catalogue, CatalogueSource, localise, normalise
+from .config import Settings
+from .schedule import distance_km, is_open, slot_times
+from .store import SlotTaken, Store
+from .validation import (
+    APPOINTMENT_PATTERN,
+    REFERENCE_PATTERN,
+    ApiError,
+    AppointmentRequest,
+    FeedbackRequest,
+    TicketRequest,
+    bad_request,
+    parse_date,
+    parse_datetime,
+    query_bool,
+    query_float,
+    query_int,
+    query_lang,
+    read_body,
+)
+
+CATALOGUE = web.AppKey("catalogue", CatalogueSource)
+STORE = web.AppKey("store", Store)
+SETTINGS = web.AppKey("settings", Settings)
+OPENAPI = web.AppKey("openapi", dict)
+
+
+def catalogue_of(request: web.Request) -> Catalogue:
+    return request.app[CATALOGUE].get()
+
+
+def country_now(catalogue: Catalogue) -> datetime:
+    return datetime.now(ZoneInfo(catalogue.country["timezone"])).replace(tzinfo=None)
+
+
+def known(ids: dict[str, Any], identifier: str, what: str, field: str | None = None) -> None:
+    if identifier not in ids:
+        detail = {"field": field} if field else {}
+        status = 400 if field else 404
+        raise ApiError(
+            status, f"unknown_{what}", f"no {what} with identifier {identifier!r}", **detail
+        )
+
+
+def country_notice(catalogue: Catalogue, lang: str) -> dict[str, Any]:
+    country = catalogue.country
+    return {
+        "name": localise(country["name"], lang),
+        "fictional": country["fictional"],
+        "notice": localise(country["notice"], lang),
+    }
+
+
+async def health(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    return web.json_response(
+        {
+            "status": "ok",
+            "services": len(catalogue.services),
+            "country": country_notice(catalogue, "en"),
+        }
+    )
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(request.app[OPENAPI])
+
+
+async def list_services(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    limit = query_int(request, "limit", 50, 1, 100)
+    agency = request.query.get("agency")
+    life_event = request.query.get("life_event")
+    query = request.query.get("q", "")
+    if len(query) > 500:
+        raise bad_request("q must be at most 500 characters", "q")
+    if agency is not None:
+        known(catalogue.agencies, agency, "agency", "agency")
+    if life_event is not None:
+        known(catalogue.life_events, life_event, "life_event", "life_event")
+
+    if query.strip():
+        ranked = catalogue.search_services(query)
+    else:
+        ranked = [(sid, None) for sid in sorted(catalogue.services)]
+    services = []
+    for service_id, score in ranked:
+        service = catalogue.services[service_id]
+        if agency and service["competent_authority"] != agency:
+            continue
+        if life_event and service_id not in catalogue.life_events[life_event]["services"]:
+            continue
+        summary = catalogue.service_summary(service_id, lang)
+        if score is not None:
+            summary["score"] = score
+        services.append(summary)
+    return web.json_response(
+        {
+            "country": country_notice(catalogue, lang),
+            "lang": lang,
+            "count": len(services[:limit]),
+            "services": services[:limit],
+        }
+    )
+
+
+async def get_service(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    service_id = request.match_info["service_id"]
+    known(catalogue.services, service_id, "service")
+    return web.json_response({"lang": lang, **catalogue.service_detail(service_id, lang)})
+
+
+async def list_agencies(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    agencies = [localise(agency, lang) for agency in catalogue.agencies.values()]
+    return web.json_response({"lang": lang, "count": len(agencies), "agencies": agencies})
+
+
+async def get_agency(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    agency_id = request.match_info["agency_id"]
+    known(catalogue.agencies, agency_id, "agency")
+    services = [
+        catalogue.service_reference(sid, lang)
+        for sid, service in catalogue.services.items()
+        if service["competent_authority"] == agency_id
+    ]
+    agency = localise(catalogue.agencies[agency_id], lang)
+    return web.json_response({"lang": lang, **agency, "services": services})
+
+
+async def list_life_events(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    query = request.query.get("q", "")
+    if len(query) > 500:
+        raise bad_request("q must be at most 500 characters", "q")
+    if query.strip():
+        ranked = catalogue.search_life_events(query)
+    else:
+        ranked = [(eid, None) for eid in catalogue.life_events]
+    events = []
+    for event_id, score in ranked:
+        event = catalogue.life_events[event_id]
+        item = {
+            "identifier": event_id,
+            "title": localise(event["title"], lang),
+            "description": localise(event["description"], lang),
+        }
+        if score is not None:
+            item["score"] = score
+        events.append(item)
+    return web.json_response({"lang": lang, "count": len(events), "life_events": events})
+
+
+async def get_life_event(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    event_id = request.match_info["event_id"]
+    known(catalogue.life_events, event_id, "life_event")
+    return web.json_response({"lang": lang, **catalogue.life_event_detail(event_id, lang)})
+
+
+async def list_offices(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    limit = query_int(request, "limit", 20, 1, 100)
+    service_id = request.query.get("service")
+    if service_id is not None:
+        known(catalogue.services, service_id, "service", "service")
+    lat = query_float(request, "lat", -90.0, 90.0)
+    lon = query_float(request, "lon", -180.0, 180.0)
+    if (lat is None) != (lon is None):
+        raise bad_request("give both lat and lon, or neither", "lat" if lat is None else "lon")
+    city = normalise(request.query.get("city", ""))
+    open_now = query_bool(request, "open_now")
+    at_raw = request.query.get("at")
+    moment = parse_datetime(at_raw, "at") if at_raw else country_now(catalogue)
+
+    offices = []
+    for office_id, office in catalogue.offices.items():
+        if service_id and service_id not in office["services"]:
+            continue
+        if city and city not in {normalise(name) for name in office["city"].values()}:
+            continue
+        currently_open = is_open(office, moment)
+        if open_now and not currently_open:
+            continue
+        view = catalogue.office_view(office_id, lang)
+        view["open_now"] = currently_open
+        if lat is not None and lon is not None:
+            view["distance_km"] = round(
+                distance_km(lat, lon, office["latitude"], office["longitude"]), 2
+            )
+        offices.append(view)
+    if lat is not None:
+        offices.sort(key=lambda o: o["distance_km"])
+    return web.json_response(
+        {
+            "lang": lang,
+            "at": moment.isoformat(timespec="minutes"),
+            "count": len(offices[:limit]),
+            "offices": offices[:limit],
+        }
+    )
+
+
+async def get_office(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    office_id = request.match_info["office_id"]
+    known(catalogue.offices, office_id, "office")
+    view = catalogue.office_view(office_id, lang)
+    view["open_now"] = is_open(catalogue.offices[office_id], country_now(catalogue))
+    return web.json_response({"lang": lang, **view})
+
+
+def check_bookable(
+    catalogue: Catalogue, settings: Settings, office_id: str, service_id: str, day: date
+) -> list[str]:
+    """The slot times of that office on that day, after checking the request makes sense."""
+    office = catalogue.offices[office_id]
+    if service_id not in office["services"]:
+        raise bad_request(f"office {office_id!r} does not handle service {service_id!r}", "service")
+    today = country_now(catalogue).date()
+    last = today + timedelta(days=settings.booking_horizon_days)
+    if not today <= day <= last:
+        raise bad_request(f"date must be between {today} and {last}", "date")
+    now = country_now(catalogue)
+    return [
+        t
+        for t in slot_times(office, day, settings.slot_minutes)
+        if datetime.combine(day, datetime.strptime(t, "%H:%M").time()) > now
+    ]
+
+
+async def list_slots(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    settings = request.app[SETTINGS]
+    office_id = request.match_info["office_id"]
+    known(catalogue.offices, office_id, "office")
+    service_id = request.query.get("service")
+    if not service_id:
+        raise bad_request("service is required", "service")
+    known(catalogue.services, service_id, "service", "service")
+    if "date" in request.query:
+        days = [parse_date(request.query["date"], "date")]
+    else:
+        days_ahead = query_int(request, "days", 7, 1, settings.booking_horizon_days)
+        today = country_now(catalogue).date()
+        days = [today + timedelta(days=n) for n in range(days_ahead)]
+    store = request.app[STORE]
+    result = []
+    for day in days:
+        times = check_bookable(catalogue, settings, office_id, service_id, day)
+        booked = await store.booked_times(office_id, day.isoformat())
+        free = [t for t in times if t not in booked]
+        if free or len(days) == 1:
+            result.append({"date": day.isoformat(), "times": free})
+    return web.json_response(
+        {
+            "office_id": office_id,
+            "service_id": service_id,
+            "slot_minutes": settings.slot_minutes,
+            "days": result,
+        }
+    )
+
+
+def application_reference(request: web.Request) -> str:
+    reference = request.match_info["reference"].strip().upper()
+    if not REFERENCE_PATTERN.match(reference):
+        raise bad_request(
+            "a reference number is three letters, the year and five digits, like CIV-2026-00042",
+            "reference",
+        )
+    return reference
+
+
+async def get_application(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    reference = application_reference(request)
+    application = await request.app[STORE].get_application(reference)
+    if application is None:
+        raise ApiError(404, "unknown_application", "no application with that reference number")
+    status = catalogue.statuses[application["status"]]
+    return web.json_response(
+        {
+            "lang": lang,
+            "reference": reference,
+            "service": catalogue.service_reference(application["service_id"], lang),
+            "office": {
+                "identifier": application["office_id"],
+                "name": localise(catalogue.offices[application["office_id"]]["name"], lang),
+            },
+            "status": application["status"],
+            "status_label": localise(status["label"], lang),
+            "status_description": localise(status["description"], lang),
+            "submitted_on": application["submitted_on"],
+            "updated_on": application["updated_on"],
+            "note": localise(application["note"], lang),
+        }
+    )
+
+
+def appointment_view(
+    catalogue: Catalogue, appointment: dict[str, Any], lang: str
+) -> dict[str, Any]:
+    office = catalogue.offices.get(appointment["office_id"])
+    view = {key: appointment[key] for key in ("reference", "date", "time", "status")}
+    view["service"] = catalogue.service_reference(appointment["service_id"], lang)
+    view["office"] = {
+        "identifier": appointment["office_id"],
+        "name": localise(office["name"], lang) if office else appointment["office_id"],
+        "address": localise(office["address"], lang) if office else None,
+    }
+    return view
+
+
+def appointment_reference(request: web.Request) -> str:
+    reference = request.match_info["reference"].strip().upper()
+    if not APPOINTMENT_PATTERN.match(reference):
+        raise bad_request("an appointment reference looks like APT-004217", "reference")
+    return reference
+
+
+async def book_appointment(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    body: AppointmentRequest = await read_body(request, AppointmentRequest)
+    known(catalogue.offices, body.office_id, "office", "office_id")
+    known(catalogue.services, body.service_id, "service", "service_id")
+    day = date.fromisoformat(body.date)
+    times = check_bookable(catalogue, request.app[SETTINGS], body.office_id, body.service_id, day)
+    if body.time not in times:
+        raise bad_request(f"{body.time} is not an appointment slot of that office on {day}", "time")
+    try:
+        appointment = await request.app[STORE].book_appointment(
+            body.office_id, body.service_id, body.date, body.time, body.conversation_id
+        )
+    except SlotTaken:
+        raise ApiError(
+            409, "slot_taken", "that slot has just been booked; choose another"
+        ) from None
+    return web.json_response(appointment_view(catalogue, appointment, lang), status=201)
+
+
+async def get_appointment(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    appointment = await request.app[STORE].get_appointment(appointment_reference(request))
+    if appointment is None:
+        raise ApiError(404, "unknown_appointment", "no appointment with that reference")
+    return web.json_response(appointment_view(catalogue, appointment, lang))
+
+
+async def cancel_appointment(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    lang = query_lang(request)
+    reference = appointment_reference(request)
+    store = request.app[STORE]
+    appointment = await store.get_appointment(reference)
+    if appointment is None:
+        raise ApiError(404, "unknown_appointment", "no appointment with that reference")
+    if not await store.cancel_appointment(reference):
+        raise ApiError(409, "already_cancelled", "that appointment was already cancelled")
+    appointment = await store.get_appointment(reference)
+    assert appointment is not None
+    return web.json_response(appointment_view(catalogue, appointment, lang))
+
+
+async def create_ticket(request: web.Request) -> web.Response:
+    catalogue = catalogue_of(request)
+    body: TicketRequest = await read_body(request, TicketRequest)
+    if body.service_id is not None:
+        known(catalogue.services, body.service_id, "service", "service_id")
+    ticket = await request.app[STORE].create_ticket(
+        body.conversation_id, body.service_id, body.lang, body.summary
+    )
+    return web.json_response(ticket, status=201)
+
+
+async def add_feedback(request: web.Request) -> web.Response:
+    body: FeedbackRequest = await read_body(request, FeedbackRequest)
+    feedback = await request.app[STORE].add_feedback(
+        body.conversation_id, body.rating, body.comment
+    )
+    return web.json_response(feedback, status=201)

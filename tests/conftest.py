@@ -1,0 +1,37 @@
+"""Shared fixtures: a registry app on its own database and its own copy of the catalogue."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from aiohttp.web import Application
+
+from registry.app import create_app
+from registry.config import PACKAGE_DIR, Settings
+
+CATALOGUE_SOURCE = PACKAGE_DIR / "catalogue"
+
+AiohttpClient = Callable[[Application], Awaitable[TestClient]]
+
+
+@pytest.fixture
+def catalogue_dir(tmp_path: Path) -> Path:
+    """A private copy of registry/catalogue that a test may edit freely."""
+    target = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE_SOURCE, target)
+    return target
+
+
+@pytest.fixture
+def registry_settings(tmp_path: Path, catalogue_dir: Path) -> Settings:
+    return Settings(database=tmp_path / "registry.db", catalogue_dir=catalogue_dir)
+
+
+@pytest.fixture
+async def registry_client(aiohttp_client: AiohttpClient, registry_settings: Settings) -> TestClient:
+    """A test client of a registry built from registry_settings (fresh database, copied data)."""
+    return await aiohttp_client(create_app(registry_settings))

@@ -1,0 +1,128 @@
+"""The whole stack, started as processes the way the README does (scripts/start.sh --no-chat),
+on free ports, with its own database and a copy of the catalogue that tests may edit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 900  # seconds; includes training a model when there is none
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_json(method: str, url: str, body: Any = None, timeout: float = 60) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.load(response)
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    registry_url: str
+    catalogue_dir: Path
+    var_dir: Path
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        return http_json(
+            "POST", f"{self.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text}
+        )
+
+    def registry(self, path: str) -> Any:
+        return http_json("GET", f"{self.registry_url}{path}")
+
+
+class Conversation:
+    """One citizen's conversation through the REST webhook."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.sender = f"e2e-{uuid.uuid4().hex[:10]}"
+        self.replies: list[dict[str, Any]] = []
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        self.replies = self.stack.say(self.sender, text)
+        return self.replies
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r["text"] for r in self.replies if "text" in r)
+
+    @property
+    def payloads(self) -> list[dict[str, Any]]:
+        return [r["custom"] for r in self.replies if "custom" in r]
+
+    @property
+    def buttons(self) -> list[dict[str, str]]:
+        return [b for r in self.replies for b in r.get("buttons", [])]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("stack")
+    catalogue_dir = root / "catalogue"
+    shutil.copytree(PROJECT_DIR / "registry" / "catalogue", catalogue_dir)
+    ports = {name: free_port() for name in ("REGISTRY_PORT", "ACTIONS_PORT", "RASA_PORT")}
+    env = {
+        **os.environ,
+        **{name: str(port) for name, port in ports.items()},
+        "CSA_VAR_DIR": str(root / "var"),
+        "REGISTRY_CATALOGUE_DIR": str(catalogue_dir),
+    }
+    log_path = root / "stack.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            ["bash", "scripts/start.sh", "--no-chat"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    stack = Stack(
+        rasa_url=f"http://127.0.0.1:{ports['RASA_PORT']}",
+        registry_url=f"http://127.0.0.1:{ports['REGISTRY_PORT']}",
+        catalogue_dir=catalogue_dir,
+        var_dir=root / "var",
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while b"Ready." not in log_path.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the stack did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(1)
+        yield stack
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def conversation(stack: Stack) -> Conversation:
+    return Conversation(stack)
