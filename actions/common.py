@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,7 +11,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from .registry_client import RegistryUnavailable
+from .registry_client import RegistryRejected, RegistryUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def fallback_payload(lang: str) -> dict[str, Any]:
     return {"fallback": True, "lang": lang}
 
 
-class RegistryAction(Action):
+class RegistryAction(Action, ABC):
     """An action that talks to the registry: if the registry fails, the citizen gets a short
     apology with what to try instead, never silence or a stack trace."""
 
@@ -82,8 +82,9 @@ class RegistryAction(Action):
     ) -> list[dict[str, Any]]:
         try:
             return await self.act(dispatcher, tracker, domain)
-        except RegistryUnavailable as exc:
-            log.warning("%s: registry unavailable: %s", self.name(), exc)
+        except (RegistryUnavailable, RegistryRejected) as exc:
+            # A rejection here means the assistant sent something wrong: still, never silence.
+            log.warning("%s: registry call failed: %r", self.name(), exc)
             dispatcher.utter_message(response="utter_registry_unavailable")
             return self.events_when_unavailable()
 
@@ -96,9 +97,12 @@ class RegistryAction(Action):
     ) -> list[dict[str, Any]]: ...
 
 
-class RegistryFormValidationAction(FormValidationAction):
+class RegistryFormValidationAction(FormValidationAction, ABC):
     """A form's validation that needs the registry: if the registry fails mid-form, apologise
     and end the form (its submit action then sees the missing slot and stays quiet)."""
+
+    @abstractmethod
+    def name(self) -> str: ...
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

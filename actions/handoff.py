@@ -11,12 +11,14 @@ from .common import RegistryAction, conversation_lang
 from .registry_client import registry
 
 SUMMARY_MESSAGES = 5
+SUMMARY_CHARACTERS = 4000  # the registry's limit for a ticket summary
 
 
 def conversation_summary(tracker: Tracker) -> str:
     """The citizen's last few messages, so the agent does not have to ask again."""
     said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-    return "\n".join(text for text in said[-SUMMARY_MESSAGES:] if text)
+    summary = "\n".join(text for text in said[-SUMMARY_MESSAGES:] if text)
+    return summary[-SUMMARY_CHARACTERS:]
 
 
 class ActionHandoff(RegistryAction):

@@ -239,7 +239,7 @@ class CatalogueSource:
         try:
             self.catalogue = Catalogue.load(self.directory)
             self._signature = signature
-        except (CatalogueError, KeyError, TypeError) as exc:
+        except (CatalogueError, KeyError, TypeError, AttributeError) as exc:
             # A broken edit must not take the registry down: keep serving the last good catalogue.
             self._rejected_signature = signature
             log.error("catalogue edit rejected, still serving the previous version: %r", exc)

@@ -75,7 +75,7 @@ class Store:
     @classmethod
     async def open(cls, path: Path) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path)
+        connection = await aiosqlite.connect(path, isolation_level=None)  # autocommit
         connection.row_factory = aiosqlite.Row
         # WAL lets readers go on while a booking commits; a busy timeout waits for other writers.
         await connection.execute("PRAGMA journal_mode=WAL")

@@ -1,0 +1,1182 @@
+"""The custom actions, run against a real registry (its app on a free port, its own SQLite file
+and its own copy of the catalogue), with trackers built by hand the way Rasa sends them.
+
+Expected facts are read from the catalogue files (the source of truth), not from the API the
+actions use, so a test fails when what the citizen is told differs from the catalogue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import socket
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+import yaml
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import applications
+from actions.applications import (
+    ActionReportApplicationStatus,
+    ValidateApplicationStatusForm,
+    normalise_reference,
+    reference_problem,
+)
+from actions.appointments import (
+    ActionAskAppointmentDate,
+    ActionAskOfficeId,
+    ActionBookAppointment,
+    ActionCancelAppointment,
+    ValidateAppointmentForm,
+    ValidateCancelAppointmentForm,
+)
+from actions.fallback import ActionFallback
+from actions.feedback import ActionStoreFeedback, ValidateFeedbackForm
+from actions.handoff import ActionHandoff
+from actions.life_events import ActionAnswerLifeEvent
+from actions.registry_client import RegistryClient, RegistryUnavailable, registry
+from actions.services import ActionAnswerServiceQuestion
+from registry.app import create_app
+from registry.config import PACKAGE_DIR, PROJECT_DIR, Settings
+
+# The catalogue and the domain, as the citizen-facing truth -----------------------------------
+
+CATALOGUE = PACKAGE_DIR / "catalogue"
+
+
+def _read_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+DOMAIN: dict[str, Any] = _read_yaml(PROJECT_DIR / "domain.yml")
+SERVICES: dict[str, dict[str, Any]] = {
+    path.stem: _read_yaml(path) for path in sorted((CATALOGUE / "services").glob("*.yml"))
+}
+AGENCIES: dict[str, dict[str, Any]] = {
+    a["identifier"]: a for a in _read_yaml(CATALOGUE / "agencies.yml")
+}
+OFFICES: dict[str, dict[str, Any]] = {
+    o["identifier"]: o for o in _read_yaml(CATALOGUE / "offices.yml")
+}
+LIFE_EVENTS: dict[str, dict[str, Any]] = {
+    e["identifier"]: e for e in _read_yaml(CATALOGUE / "life_events.yml")
+}
+STATUSES: dict[str, dict[str, Any]] = _read_yaml(CATALOGUE / "statuses.yml")
+APPLICATIONS: list[dict[str, Any]] = _read_yaml(CATALOGUE / "applications.yml")
+TIMEZONE = ZoneInfo(_read_yaml(CATALOGUE / "country.yml")["timezone"])
+
+CITIZEN = "citizen-0001"
+APPOINTMENT_REF = re.compile(r"^APT-\d{6}$")
+TICKET_REF = re.compile(r"^HT-\d{6}$")
+# Keys of a dispatched message that are not template variables.
+MESSAGE_KEYS = {
+    "text",
+    "buttons",
+    "elements",
+    "custom",
+    "template",
+    "response",
+    "image",
+    "attachment",
+}
+
+
+def offices_handling(service_id: str) -> set[str]:
+    return {oid for oid, office in OFFICES.items() if service_id in office["services"]}
+
+
+def fee_text(amount: float, currency: str) -> str:
+    return f"{amount:.3f} {currency}"
+
+
+# Talking to an action ------------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    """What one action run produced: the messages the citizen gets and the events."""
+
+    messages: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    slots: dict[str, Any]
+
+    @property
+    def responses(self) -> list[str]:
+        return [m["response"] for m in self.messages]
+
+    @property
+    def only(self) -> dict[str, Any]:
+        assert len(self.messages) == 1, self.responses
+        return self.messages[0]
+
+    @property
+    def slot_sets(self) -> dict[str, Any]:
+        return {e["name"]: e["value"] for e in self.events if e.get("event") == "slot"}
+
+    @property
+    def button_payloads(self) -> list[str]:
+        return [b["payload"] for m in self.messages for b in m["buttons"]]
+
+    def text(self) -> str:
+        """The messages as the citizen reads them: each domain response filled in with the
+        message's variables (and the slots, as Rasa does). A missing variable fails here."""
+        said = []
+        for message in self.messages:
+            assert message["response"] in DOMAIN["responses"], message["response"]
+            template = DOMAIN["responses"][message["response"]][0]["text"]
+            values = {**self.slots, **{k: v for k, v in message.items() if k not in MESSAGE_KEYS}}
+            said.append(template.format(**values))
+        return "\n".join(said)
+
+
+def entity_list(entities: dict[str, str] | None) -> list[dict[str, Any]]:
+    return [{"entity": name, "value": value} for name, value in (entities or {}).items()]
+
+
+def make_tracker(
+    text: str = "",
+    intent: str | None = None,
+    entities: dict[str, str] | None = None,
+    slots: dict[str, Any] | None = None,
+    history: Iterable[dict[str, Any]] = (),
+    sender_id: str = CITIZEN,
+) -> Tracker:
+    """A tracker as Rasa sends it after the citizen's latest message."""
+    all_slots: dict[str, Any] = {name: None for name in DOMAIN["slots"]}
+    all_slots |= {"lang": "en", "requested_slot": None, **(slots or {})}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0} if intent else {},
+        "entities": entity_list(entities),
+        "intent_ranking": [],
+    }
+    events = [*history, {"event": "user", "text": text, "parse_data": latest}]
+    return Tracker(
+        sender_id=sender_id,
+        slots=all_slots,
+        latest_message=latest,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+async def run_action(action: Action, **tracker_args: Any) -> Reply:
+    tracker = make_tracker(**tracker_args)
+    slots_before = dict(tracker.slots)
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, DOMAIN)
+    reply = Reply(messages=dispatcher.messages, events=events, slots=slots_before)
+    reply.text()  # every message is a domain response with all its variables filled in
+    return reply
+
+
+# Registries on free ports --------------------------------------------------------------------
+
+
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveRegistry:
+    url: str
+    database: Path
+
+    def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        with sqlite3.connect(self.database) as connection:
+            connection.row_factory = sqlite3.Row
+            return [dict(row) for row in connection.execute(sql, params)]
+
+
+@pytest.fixture
+async def shared_client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RegistryClient]:
+    """The actions' shared client with a session of this test's event loop."""
+    monkeypatch.setattr(registry, "_session", None)
+    yield registry
+    await registry.close()
+
+
+@pytest.fixture
+async def live_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_client: RegistryClient
+) -> AsyncIterator[LiveRegistry]:
+    """The real registry app on a free port, a fresh database and a copy of the catalogue;
+    the actions' client points at it."""
+    catalogue = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE, catalogue)
+    settings = Settings(database=tmp_path / "registry.db", catalogue_dir=catalogue)
+    server = TestServer(create_app(settings), host="127.0.0.1")
+    await server.start_server()
+    url = str(server.make_url("")).rstrip("/")
+    monkeypatch.setattr(registry, "base_url", url)
+    yield LiveRegistry(url=url, database=settings.database)
+    await registry.close()
+    await server.close()
+
+
+@pytest.fixture
+def registry_down(monkeypatch: pytest.MonkeyPatch, shared_client: RegistryClient) -> str:
+    """The actions' client points at a port where nothing listens."""
+    url = f"http://127.0.0.1:{unused_port()}"
+    monkeypatch.setattr(registry, "base_url", url)
+    return url
+
+
+@dataclass
+class StubServer:
+    """A tiny HTTP server that counts hits per method (to watch the client's retries)."""
+
+    url: str
+    hits: Counter[str] = field(default_factory=Counter)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@pytest.fixture
+async def stub_server() -> AsyncIterator[StubServer]:
+    """GET /v1/services: 503 on the first hit, then a result. POST /v1/feedback: always 503.
+    DELETE /v1/appointments/{ref}: 503 on the first hit, then the cancelled appointment.
+    Anything under /slow/ (and POST /v1/appointments) waits until the test ends."""
+    stub = StubServer(url="")
+
+    async def flaky_get(request: web.Request) -> web.Response:
+        stub.hits["GET"] += 1
+        if stub.hits["GET"] == 1:
+            return web.json_response({"error": {"code": "internal"}}, status=503)
+        return web.json_response(
+            {"services": [{"identifier": "passport", "title": "Passport", "score": 100.0}]}
+        )
+
+    async def failing_post(request: web.Request) -> web.Response:
+        stub.hits["POST"] += 1
+        return web.json_response({"error": {"code": "internal"}}, status=503)
+
+    async def flaky_delete(request: web.Request) -> web.Response:
+        stub.hits["DELETE"] += 1
+        if stub.hits["DELETE"] == 1:
+            return web.json_response({"error": {"code": "internal"}}, status=503)
+        return web.json_response({"reference": request.match_info["ref"], "status": "cancelled"})
+
+    async def slow(request: web.Request) -> web.Response:
+        stub.hits[request.method] += 1
+        await asyncio.wait_for(stub.release.wait(), timeout=30)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_get("/v1/services", flaky_get)
+    app.router.add_post("/v1/feedback", failing_post)
+    app.router.add_delete("/v1/appointments/{ref}", flaky_delete)
+    app.router.add_post("/v1/appointments", slow)
+    app.router.add_route("*", "/slow/{tail:.*}", slow)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    stub.url = str(server.make_url("")).rstrip("/")
+    yield stub
+    stub.release.set()
+    await server.close()
+
+
+async def next_free_day(office_id: str, service_id: str) -> tuple[str, list[str]]:
+    """A day after today (so no slot expires during the test) with free times."""
+    today = datetime.now(TIMEZONE).date().isoformat()
+    days = await registry.get_free_slots(office_id, service_id, days=14)
+    day = next(d for d in days if d["date"] > today and len(d["times"]) >= 3)
+    return day["date"], day["times"]
+
+
+PASSPORT_OFFICE = sorted(offices_handling("passport"))[0]
+
+
+# Answers about a service ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("intent", "topic"),
+    [
+        ("ask_overview", "overview"),
+        ("ask_documents", "documents"),
+        ("ask_fees", "fees"),
+        ("ask_processing_time", "processing_time"),
+        ("ask_offices", "offices"),
+        ("ask_eligibility", "eligibility"),
+        ("ask_how_to_apply", "how_to_apply"),
+    ],
+)
+async def test_service_question_answers_the_topic_with_registry_facts(
+    live_registry: LiveRegistry, intent: str, topic: str
+) -> None:
+    passport = SERVICES["passport"]
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="tell me about the passport",
+        intent=intent,
+        entities={"service": "passport"},
+    )
+
+    message = reply.only
+    assert message["response"] == f"utter_service_{topic}"
+    assert message["custom"] == {"service_id": "passport", "topic": topic, "lang": "en"}
+    assert message["title"] == passport["title"]["en"]
+    said = reply.text()
+    expected_facts = {
+        "overview": [
+            AGENCIES[passport["competent_authority"]]["name"]["en"],
+            passport["description"]["en"],
+            passport["output"]["en"],
+        ],
+        "documents": [f"- {doc['en']}" for doc in passport["required_evidence"]],
+        "fees": [
+            fee_text(channel["cost"]["amount"], channel["cost"]["currency"])
+            for channel in passport["channels"]
+        ],
+        "processing_time": [passport["processing_time"]["description"]["en"]],
+        "offices": [OFFICES[oid]["name"]["en"] for oid in sorted(offices_handling("passport"))],
+        "eligibility": [f"- {rule['en']}" for rule in passport["eligibility"]],
+        "how_to_apply": [
+            f"{n}. {step['en']}" for n, step in enumerate(passport["how_to_apply"], start=1)
+        ],
+    }[topic]
+    for fact in expected_facts:
+        assert fact in said
+    assert reply.slot_sets == {"service_id": "passport", "topic": topic}
+
+
+async def test_fees_are_written_with_three_decimals_and_the_currency(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="how much is a passport",
+        intent="ask_fees",
+        entities={"service": "passport"},
+    )
+
+    assert "In person: 80.000 WDD" in reply.only["fees"]
+    assert "Online: 75.000 WDD" in reply.only["fees"]
+
+
+async def test_offices_answer_lists_only_offices_that_handle_the_service(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="where can I get a passport",
+        intent="ask_offices",
+        entities={"service": "passport"},
+    )
+
+    lines = reply.only["offices"].splitlines()
+    assert lines
+    handling = [OFFICES[oid]["name"]["en"] for oid in offices_handling("passport")]
+    for line in lines:
+        assert any(line.startswith(f"- {name}, ") for name in handling), line
+
+
+async def test_french_conversation_gets_french_facts_and_french_payload(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="combien coûte un passeport",
+        intent="ask_fees",
+        entities={"service": "passport"},
+        slots={"lang": "fr"},
+    )
+
+    assert reply.only["title"] == SERVICES["passport"]["title"]["fr"]
+    assert "Sur place: 80.000 WDD" in reply.only["fees"]
+    assert reply.only["custom"] == {"service_id": "passport", "topic": "fees", "lang": "fr"}
+
+
+async def test_follow_up_without_a_service_name_answers_about_the_service_in_context(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="and how long does it take?",
+        intent="ask_processing_time",
+        slots={"service_id": "birth-certificate", "topic": "documents"},
+    )
+
+    certificate = SERVICES["birth-certificate"]
+    assert reply.only["response"] == "utter_service_processing_time"
+    assert reply.only["processing_time"] == certificate["processing_time"]["description"]["en"]
+    assert reply.only["custom"] == {
+        "service_id": "birth-certificate",
+        "topic": "processing_time",
+        "lang": "en",
+    }
+    assert reply.slot_sets == {"service_id": "birth-certificate", "topic": "processing_time"}
+
+
+async def test_an_unsure_match_in_the_words_does_not_switch_away_from_the_context(
+    live_registry: LiveRegistry,
+) -> None:
+    """'registration' loosely matches several services (tax ID first); the citizen is still
+    talking about the birth registration."""
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="and what about registration?",
+        intent="ask_processing_time",
+        slots={"service_id": "birth-registration"},
+    )
+
+    assert reply.only["custom"]["service_id"] == "birth-registration"
+
+
+async def test_a_service_named_in_the_message_wins_over_the_one_in_context(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="and for a driving licence?",
+        intent="ask_fees",
+        entities={"service": "driving-licence"},
+        slots={"service_id": "passport"},
+    )
+
+    assert reply.only["custom"]["service_id"] == "driving-licence"
+    assert reply.slot_sets["service_id"] == "driving-licence"
+
+
+async def test_a_topic_change_without_intent_keeps_the_topic_in_context(
+    live_registry: LiveRegistry,
+) -> None:
+    """After "which service?", the citizen picks one: the earlier topic is answered."""
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text='/inform_service{"service": "passport"}',
+        intent="inform_service",
+        entities={"service": "passport"},
+        slots={"topic": "fees"},
+    )
+
+    assert reply.only["response"] == "utter_service_fees"
+    assert reply.only["custom"] == {"service_id": "passport", "topic": "fees", "lang": "en"}
+
+
+async def test_vague_question_without_any_service_asks_which_service_with_buttons(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(), text="how much does it cost?", intent="ask_fees"
+    )
+
+    message = reply.only
+    assert message["response"] == "utter_ask_which_service"
+    assert message["custom"] == {}  # no service payload: nothing was answered about a service
+    assert '/inform_service{"service": "passport"}' in reply.button_payloads
+    assert {b["title"] for b in message["buttons"]} >= {SERVICES["passport"]["title"]["en"]}
+    assert reply.slot_sets == {"topic": "fees"}  # remembered for when the service is named
+
+
+async def test_misspelled_service_in_free_text_is_found_by_the_registry_search(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(), text="how much is a pasport", intent="ask_fees"
+    )
+
+    assert reply.only["response"] == "utter_service_fees"
+    assert reply.only["custom"] == {"service_id": "passport", "topic": "fees", "lang": "en"}
+    assert "80.000 WDD" in reply.text()
+
+
+async def test_misspelled_service_entity_is_resolved_by_the_registry_search(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="documents for pasport",
+        intent="ask_documents",
+        entities={"service": "pasport"},
+    )
+
+    assert reply.only["custom"] == {"service_id": "passport", "topic": "documents", "lang": "en"}
+
+
+async def test_empty_message_with_service_in_context_still_answers(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(), text="", intent="ask_fees", slots={"service_id": "passport"}
+    )
+
+    assert reply.only["custom"] == {"service_id": "passport", "topic": "fees", "lang": "en"}
+
+
+# Life events ---------------------------------------------------------------------------------
+
+
+async def test_life_event_entity_lists_its_services_in_the_registry_order(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerLifeEvent(),
+        text="I just had a baby",
+        intent="life_event",
+        entities={"life_event": "having-a-baby"},
+    )
+
+    event = LIFE_EVENTS["having-a-baby"]
+    message = reply.only
+    assert message["response"] == "utter_life_event"
+    assert message["custom"] == {
+        "life_event": "having-a-baby",
+        "service_ids": event["services"],
+        "lang": "en",
+    }
+    first = SERVICES[event["services"][0]]
+    assert f"1. {first['title']['en']}" in reply.text()
+    assert reply.button_payloads[0] == f'/ask_overview{{"service": "{event["services"][0]}"}}'
+    assert reply.slot_sets == {"life_event_id": "having-a-baby"}
+
+
+async def test_life_event_in_free_text_is_found_by_the_registry_search(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerLifeEvent(), text="we are moving house", intent="life_event"
+    )
+
+    assert reply.only["custom"]["life_event"] == "moving-house"
+    assert reply.only["custom"]["service_ids"] == LIFE_EVENTS["moving-house"]["services"]
+
+
+async def test_unknown_life_event_gets_the_fallback_not_a_guess(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerLifeEvent(), text="my cat learned to whistle", intent="life_event"
+    )
+
+    assert reply.only["response"] == "utter_fallback"
+    assert reply.only["custom"] == {"fallback": True, "lang": "en"}
+    assert reply.events == []
+
+
+async def test_blank_message_does_not_get_an_arbitrary_life_event(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(ActionAnswerLifeEvent(), text="   ", intent="life_event")
+
+    assert reply.only["response"] == "utter_fallback"
+
+
+# Fallback ------------------------------------------------------------------------------------
+
+
+async def test_out_of_scope_message_gets_the_fallback_without_a_service(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionFallback(), text="what's the weather like tomorrow?", intent="out_of_scope"
+    )
+
+    assert reply.only["response"] == "utter_fallback"
+    assert reply.only["custom"] == {"fallback": True, "lang": "en"}
+    assert "service_id" not in reply.only["custom"]
+    assert reply.only["buttons"] == []
+    assert reply.events == []
+
+
+async def test_fallback_suggests_a_close_service_match(live_registry: LiveRegistry) -> None:
+    reply = await run_action(ActionFallback(), text="pasport", intent="nlu_fallback")
+
+    assert reply.only["response"] == "utter_fallback_with_suggestions"
+    assert reply.only["custom"] == {"fallback": True, "lang": "en"}
+    assert reply.button_payloads == ['/ask_overview{"service": "passport"}']
+
+
+# Application status --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["civ 2026 00042", "CIV202600042", "CIV-٢٠٢٦-٠٠٠٤٢", "civ.2026.00042", "CIV-2026-00042"],
+)
+def test_normalise_reference_accepts_the_ways_citizens_type_it(typed: str) -> None:
+    assert normalise_reference(typed) == "CIV-2026-00042"
+
+
+@pytest.mark.parametrize(
+    ("reference", "problem"),
+    [
+        ("CIV-2026-00042", None),
+        ("12345", "utter_reference_problem_letters"),
+        ("C1V-2026-00042", "utter_reference_problem_letters"),
+        ("CIV", "utter_reference_problem_year"),
+        ("CIV-26-00042", "utter_reference_problem_year"),
+        ("CIV-2026-0042", "utter_reference_problem_number"),
+        ("CIV-2026", "utter_reference_problem_number"),
+    ],
+)
+def test_reference_problem_names_the_wrong_part(reference: str, problem: str | None) -> None:
+    assert reference_problem(reference) == problem
+
+
+async def form_turn(action: Action, requested_slot: str, text: str, **tracker_args: Any) -> Reply:
+    """The citizen answers the question a form asked for requested_slot."""
+    slots = {"requested_slot": requested_slot, **tracker_args.pop("slots", {})}
+    intent = tracker_args.pop("intent", "inform")
+    return await run_action(action, text=text, intent=intent, slots=slots, **tracker_args)
+
+
+async def test_status_form_explains_a_number_that_is_not_a_reference() -> None:
+    reply = await form_turn(ValidateApplicationStatusForm(), "reference_number", "12345")
+
+    assert reply.only["response"] == "utter_reference_problem_letters"
+    assert reply.only["reference"] == "12345"
+    assert reply.slot_sets == {"reference_number": None}
+
+
+@pytest.mark.parametrize("typed", ["civ 2026 00042", "CIV202600042", "CIV-٢٠٢٦-٠٠٠٤٢"])
+async def test_status_form_normalises_a_typed_reference(typed: str) -> None:
+    reply = await form_turn(ValidateApplicationStatusForm(), "reference_number", typed)
+
+    assert reply.messages == []
+    assert reply.slot_sets == {"reference_number": "CIV-2026-00042"}
+
+
+async def test_status_form_takes_a_reference_inside_a_sentence() -> None:
+    reply = await form_turn(
+        ValidateApplicationStatusForm(), "reference_number", "it is civ 2026 00042 thanks"
+    )
+
+    assert reply.slot_sets == {"reference_number": "CIV-2026-00042"}
+
+
+async def test_status_form_ignores_words_without_digits() -> None:
+    reply = await form_turn(ValidateApplicationStatusForm(), "reference_number", "I lost it")
+
+    assert reply.messages == []
+    assert reply.slot_sets == {}
+
+
+async def test_status_report_gives_every_seeded_application_its_registry_status(
+    live_registry: LiveRegistry,
+) -> None:
+    assert APPLICATIONS
+    for application in APPLICATIONS:
+        reference = application["reference"]
+        reply = await run_action(
+            ActionReportApplicationStatus(), slots={"reference_number": reference}
+        )
+
+        message = reply.only
+        assert message["response"] == "utter_application_status"
+        assert message["status"] == STATUSES[application["status"]]["label"]["en"]
+        assert message["service"] == SERVICES[application["service"]]["title"]["en"]
+        assert message["office"] == OFFICES[application["office"]]["name"]["en"]
+        assert message["note"] == application["note"]["en"]
+        assert message["custom"] == {
+            "service_id": application["service"],
+            "topic": "application_status",
+            "lang": "en",
+        }
+        assert reference in reply.text()
+        assert reply.slot_sets == {"reference_number": None, "service_id": application["service"]}
+
+
+async def test_status_report_for_an_unknown_reference_says_not_found(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionReportApplicationStatus(), slots={"reference_number": "CIV-2026-99999"}
+    )
+
+    assert reply.only["response"] == "utter_application_not_found"
+    assert reply.only["reference"] == "CIV-2026-99999"
+    assert reply.only["custom"] == {}
+    assert reply.slot_sets == {"reference_number": None}
+
+
+def test_reference_candidate_is_found_in_eastern_arabic_digits() -> None:
+    assert applications.reference_in("رقم CIV-٢٠٢٦-٠٠٠٤٢") == "CIV-2026-00042"
+
+
+# Appointments --------------------------------------------------------------------------------
+
+
+async def test_office_question_offers_buttons_for_offices_that_handle_the_service(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(ActionAskOfficeId(), slots={"service_id": "passport"})
+
+    assert reply.only["response"] == "utter_ask_office_id"
+    expected = offices_handling("passport")
+    assert expected
+    assert set(reply.button_payloads) == {f'/inform{{"office_id": "{oid}"}}' for oid in expected}
+    titles = {b["title"] for b in reply.only["buttons"]}
+    for oid in expected:
+        office = OFFICES[oid]
+        assert f"{office['name']['en']} ({office['city']['en']})" in titles
+
+
+async def test_date_question_offers_days_that_have_free_slots(
+    live_registry: LiveRegistry,
+) -> None:
+    slots = {"service_id": "passport", "office_id": PASSPORT_OFFICE}
+    reply = await run_action(ActionAskAppointmentDate(), slots=slots)
+
+    assert reply.only["response"] == "utter_ask_appointment_date"
+    payloads = reply.button_payloads
+    assert 1 <= len(payloads) <= 6
+    for payload in payloads:
+        day = re.fullmatch(r'/inform\{"appointment_date": "(\d{4}-\d{2}-\d{2})"\}', payload)
+        assert day, payload
+        free = await registry.get_free_slots(PASSPORT_OFFICE, "passport", day=day.group(1))
+        assert free[0]["times"]
+
+
+async def test_appointment_form_accepts_an_office_button(live_registry: LiveRegistry) -> None:
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "office_id",
+        f'/inform{{"office_id": "{PASSPORT_OFFICE}"}}',
+        entities={"office_id": PASSPORT_OFFICE},
+        slots={"service_id": "passport"},
+    )
+
+    assert reply.messages == []
+    assert reply.slot_sets == {"office_id": PASSPORT_OFFICE}
+
+
+async def test_appointment_form_rejects_an_office_that_does_not_handle_the_service(
+    live_registry: LiveRegistry,
+) -> None:
+    other = sorted(set(OFFICES) - offices_handling("passport"))[0]
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "office_id",
+        f'/inform{{"office_id": "{other}"}}',
+        entities={"office_id": other},
+        slots={"service_id": "passport"},
+    )
+
+    assert reply.only["response"] == "utter_office_not_understood"
+    assert reply.slot_sets == {"office_id": None}
+
+
+async def test_appointment_form_accepts_a_free_day_typed_by_the_citizen(
+    live_registry: LiveRegistry,
+) -> None:
+    day, _ = await next_free_day(PASSPORT_OFFICE, "passport")
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "appointment_date",
+        f"on {day} please",
+        slots={"service_id": "passport", "office_id": PASSPORT_OFFICE},
+    )
+
+    assert reply.messages == []
+    assert reply.slot_sets == {"appointment_date": day}
+
+
+@pytest.mark.parametrize(
+    ("typed", "response"),
+    [("2020-01-06", "utter_date_not_bookable"), ("next blursday", "utter_date_not_understood")],
+)
+async def test_appointment_form_rejects_a_day_that_cannot_be_booked(
+    live_registry: LiveRegistry, typed: str, response: str
+) -> None:
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "appointment_date",
+        typed,
+        slots={"service_id": "passport", "office_id": PASSPORT_OFFICE},
+    )
+
+    assert reply.only["response"] == response
+    assert reply.slot_sets == {"appointment_date": None}
+
+
+async def test_appointment_form_accepts_a_free_time(live_registry: LiveRegistry) -> None:
+    day, times = await next_free_day(PASSPORT_OFFICE, "passport")
+    wanted = times[1]
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "appointment_time",
+        f"at {wanted.replace(':', 'h')}",
+        slots={"service_id": "passport", "office_id": PASSPORT_OFFICE, "appointment_date": day},
+    )
+
+    assert reply.messages == []
+    assert reply.slot_sets == {"appointment_time": wanted}
+
+
+async def test_appointment_form_rejects_a_time_someone_already_booked(
+    live_registry: LiveRegistry,
+) -> None:
+    day, times = await next_free_day(PASSPORT_OFFICE, "passport")
+    await registry.book_appointment(PASSPORT_OFFICE, "passport", day, times[0], "someone", "en")
+
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "appointment_time",
+        times[0],
+        slots={"service_id": "passport", "office_id": PASSPORT_OFFICE, "appointment_date": day},
+    )
+
+    assert reply.only["response"] == "utter_time_not_available"
+    assert reply.slot_sets == {"appointment_time": None}
+
+
+@pytest.mark.parametrize("typed", ["03:00", "25:99", "whenever"])
+async def test_appointment_form_rejects_an_invalid_time(
+    live_registry: LiveRegistry, typed: str
+) -> None:
+    day, _ = await next_free_day(PASSPORT_OFFICE, "passport")
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "appointment_time",
+        typed,
+        slots={"service_id": "passport", "office_id": PASSPORT_OFFICE, "appointment_date": day},
+    )
+
+    assert reply.only["response"] == "utter_time_not_available"
+    assert reply.slot_sets == {"appointment_time": None}
+
+
+async def test_appointment_form_apologises_and_ends_when_the_registry_is_down(
+    registry_down: str,
+) -> None:
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "office_id",
+        "the first one",
+        entities={"office_id": PASSPORT_OFFICE},
+        slots={"service_id": "passport"},
+    )
+
+    assert reply.responses == ["utter_registry_unavailable"]
+    assert {"event": "active_loop", "name": None, "timestamp": None} in reply.events
+
+
+def booking_slots(day: str, time_: str, confirmed: bool | None) -> dict[str, Any]:
+    return {
+        "service_id": "passport",
+        "office_id": PASSPORT_OFFICE,
+        "appointment_date": day,
+        "appointment_time": time_,
+        "appointment_confirmed": confirmed,
+    }
+
+
+async def test_confirmed_booking_creates_the_appointment_in_the_registry(
+    live_registry: LiveRegistry,
+) -> None:
+    day, times = await next_free_day(PASSPORT_OFFICE, "passport")
+    reply = await run_action(
+        ActionBookAppointment(), intent="affirm", slots=booking_slots(day, times[2], True)
+    )
+
+    message = reply.only
+    assert message["response"] == "utter_appointment_booked"
+    reference = message["reference"]
+    assert APPOINTMENT_REF.match(reference)
+    assert reference in reply.text()
+    assert message["custom"] == {"service_id": "passport", "topic": "appointment", "lang": "en"}
+    stored = await registry.request("GET", f"/v1/appointments/{reference}")
+    assert stored["status"] == "booked"
+    assert (stored["date"], stored["time"]) == (day, times[2])
+    assert stored["office"]["identifier"] == PASSPORT_OFFICE
+    assert stored["service"]["identifier"] == "passport"
+    assert live_registry.rows("SELECT conversation_id FROM appointments") == [
+        {"conversation_id": CITIZEN}
+    ]
+    assert reply.slot_sets == {
+        "office_id": None,
+        "appointment_date": None,
+        "appointment_time": None,
+        "appointment_confirmed": None,
+        "appointment_reference": reference,
+    }
+
+
+async def test_declined_booking_books_nothing(live_registry: LiveRegistry) -> None:
+    day, times = await next_free_day(PASSPORT_OFFICE, "passport")
+    reply = await run_action(
+        ActionBookAppointment(), intent="deny", slots=booking_slots(day, times[2], False)
+    )
+
+    assert reply.only["response"] == "utter_appointment_not_booked"
+    assert live_registry.rows("SELECT * FROM appointments") == []
+    free = await registry.get_free_slots(PASSPORT_OFFICE, "passport", day=day)
+    assert times[2] in free[0]["times"]
+    assert "appointment_reference" not in reply.slot_sets
+    assert reply.slot_sets["appointment_confirmed"] is None
+
+
+async def test_slot_taken_meanwhile_asks_for_another_time(live_registry: LiveRegistry) -> None:
+    day, times = await next_free_day(PASSPORT_OFFICE, "passport")
+    await registry.book_appointment(PASSPORT_OFFICE, "passport", day, times[2], "other", "en")
+
+    reply = await run_action(
+        ActionBookAppointment(), intent="affirm", slots=booking_slots(day, times[2], True)
+    )
+
+    assert reply.only["response"] == "utter_slot_taken"
+    assert {"event": "followup", "name": "appointment_form", "timestamp": None} in reply.events
+    assert reply.slot_sets == {"appointment_time": None, "appointment_confirmed": None}
+    assert len(live_registry.rows("SELECT * FROM appointments")) == 1  # only the other one
+
+
+async def test_cancel_cancels_once_and_then_says_already_cancelled(
+    live_registry: LiveRegistry,
+) -> None:
+    day, times = await next_free_day(PASSPORT_OFFICE, "passport")
+    booked = await registry.book_appointment(
+        PASSPORT_OFFICE, "passport", day, times[0], CITIZEN, "en"
+    )
+    reference = booked["reference"]
+
+    first = await run_action(ActionCancelAppointment(), slots={"appointment_reference": reference})
+    assert first.only["response"] == "utter_appointment_cancelled"
+    assert (first.only["date"], first.only["time"]) == (day, times[0])
+    assert first.only["office"] == OFFICES[PASSPORT_OFFICE]["name"]["en"]
+    assert reference in first.text()
+    assert first.slot_sets == {"appointment_reference": None}
+    stored = await registry.request("GET", f"/v1/appointments/{reference}")
+    assert stored["status"] == "cancelled"
+    free = await registry.get_free_slots(PASSPORT_OFFICE, "passport", day=day)
+    assert times[0] in free[0]["times"]  # the slot is free again
+
+    second = await run_action(ActionCancelAppointment(), slots={"appointment_reference": reference})
+    assert second.only["response"] == "utter_appointment_already_cancelled"
+    assert second.slot_sets == {"appointment_reference": None}
+
+
+async def test_cancel_of_an_unknown_reference_says_so(live_registry: LiveRegistry) -> None:
+    reply = await run_action(
+        ActionCancelAppointment(), slots={"appointment_reference": "APT-999999"}
+    )
+
+    assert reply.only["response"] == "utter_appointment_unknown"
+    assert reply.only["reference"] == "APT-999999"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("apt 004217", "APT-004217"), ("APT004217", "APT-004217"), ("APT-٠٠٤٢١٧", "APT-004217")],
+)
+async def test_cancel_form_normalises_the_appointment_reference(typed: str, expected: str) -> None:
+    reply = await form_turn(ValidateCancelAppointmentForm(), "appointment_reference", typed)
+
+    assert reply.slot_sets == {"appointment_reference": expected}
+
+
+async def test_cancel_form_explains_a_malformed_appointment_reference() -> None:
+    reply = await form_turn(ValidateCancelAppointmentForm(), "appointment_reference", "4217")
+
+    assert reply.only["response"] == "utter_appointment_reference_invalid"
+    assert reply.slot_sets == {"appointment_reference": None}
+
+
+# Handoff and feedback ------------------------------------------------------------------------
+
+
+async def test_handoff_gives_a_ticket_number_and_passes_the_conversation(
+    live_registry: LiveRegistry,
+) -> None:
+    history = [
+        {"event": "user", "text": "how much is a passport"},
+        {"event": "bot", "text": "What Passport costs: ..."},
+    ]
+    reply = await run_action(
+        ActionHandoff(),
+        text="I want to talk to a person",
+        intent="request_human",
+        slots={"service_id": "passport"},
+        history=history,
+    )
+
+    assert reply.only["response"] == "utter_handoff_ticket"
+    ticket = reply.only["ticket"]
+    assert TICKET_REF.match(ticket)
+    assert ticket in reply.text()
+    [stored] = live_registry.rows("SELECT * FROM handoff_tickets")
+    assert f"HT-{stored['id']:06d}" == ticket
+    assert stored["conversation_id"] == CITIZEN
+    assert stored["service_id"] == "passport"
+    assert stored["summary"] == "how much is a passport\nI want to talk to a person"
+
+
+async def test_handoff_works_after_a_very_long_message(live_registry: LiveRegistry) -> None:
+    reply = await run_action(
+        ActionHandoff(),
+        text="talk to a human",
+        intent="request_human",
+        history=[{"event": "user", "text": "my story " * 600}],
+    )
+
+    assert reply.only["response"] == "utter_handoff_ticket"
+
+
+async def test_feedback_rating_is_stored_and_thanked(live_registry: LiveRegistry) -> None:
+    reply = await run_action(ActionStoreFeedback(), intent="inform", slots={"rating": "4"})
+
+    assert reply.only["response"] == "utter_feedback_thanks"
+    assert "4/5" in reply.text()
+    assert reply.slot_sets == {"rating": None}
+    rows = live_registry.rows("SELECT conversation_id, rating FROM feedback")
+    assert rows == [{"conversation_id": CITIZEN, "rating": 4}]
+
+
+@pytest.mark.parametrize(("typed", "rating"), [("4", "4"), ("٥ stars", "5"), ("9", None)])
+async def test_feedback_form_reads_the_rating(typed: str, rating: str | None) -> None:
+    reply = await form_turn(ValidateFeedbackForm(), "rating", typed)
+
+    assert reply.slot_sets == {"rating": rating}
+    assert reply.responses == ([] if rating else ["utter_rating_invalid"])
+
+
+# When the registry fails ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "tracker_args", "slot_sets"),
+    [
+        (
+            ActionAnswerServiceQuestion(),
+            {"text": "passport fees", "intent": "ask_fees", "entities": {"service": "passport"}},
+            {},
+        ),
+        (ActionHandoff(), {"text": "a human please", "intent": "request_human"}, {}),
+        (
+            ActionReportApplicationStatus(),
+            {"slots": {"reference_number": "CIV-2026-00042"}},
+            {"reference_number": None},
+        ),
+        (
+            ActionAnswerLifeEvent(),
+            {"text": "we had a baby", "entities": {"life_event": "having-a-baby"}},
+            {},
+        ),
+        (ActionStoreFeedback(), {"slots": {"rating": "5"}}, {"rating": None}),
+    ],
+    ids=["service_question", "handoff", "application_status", "life_event", "feedback"],
+)
+async def test_registry_down_gets_an_apology_not_an_error(
+    registry_down: str, action: Action, tracker_args: dict[str, Any], slot_sets: dict[str, Any]
+) -> None:
+    reply = await run_action(action, **tracker_args)
+
+    assert reply.responses == ["utter_registry_unavailable"]
+    assert reply.only["custom"] == {}
+    assert reply.slot_sets == slot_sets
+
+
+async def test_booking_with_registry_down_apologises_and_clears_the_booking(
+    registry_down: str,
+) -> None:
+    reply = await run_action(
+        ActionBookAppointment(), slots=booking_slots("2026-12-01", "09:00", True)
+    )
+
+    assert reply.responses == ["utter_registry_unavailable"]
+    assert reply.slot_sets == {
+        "office_id": None,
+        "appointment_date": None,
+        "appointment_time": None,
+        "appointment_confirmed": None,
+    }
+
+
+async def test_fallback_still_answers_when_the_registry_is_down(registry_down: str) -> None:
+    reply = await run_action(ActionFallback(), text="pasport", intent="nlu_fallback")
+
+    assert reply.only["response"] == "utter_fallback"
+    assert reply.only["custom"] == {"fallback": True, "lang": "en"}
+
+
+async def test_slow_registry_gets_an_apology_within_a_few_seconds(
+    stub_server: StubServer, monkeypatch: pytest.MonkeyPatch, shared_client: RegistryClient
+) -> None:
+    monkeypatch.setattr(registry, "base_url", f"{stub_server.url}/slow")
+    monkeypatch.setattr(registry, "timeout", aiohttp.ClientTimeout(total=0.5))
+
+    started = time.monotonic()
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="passport fees",
+        intent="ask_fees",
+        entities={"service": "passport"},
+    )
+
+    assert time.monotonic() - started < 4
+    assert reply.responses == ["utter_registry_unavailable"]
+    assert stub_server.hits["GET"] == 3  # one try and two retries, each cut at 0.5 s
+
+
+async def test_booking_that_timed_out_is_not_sent_twice(
+    stub_server: StubServer, monkeypatch: pytest.MonkeyPatch, shared_client: RegistryClient
+) -> None:
+    monkeypatch.setattr(registry, "base_url", stub_server.url)
+    monkeypatch.setattr(registry, "timeout", aiohttp.ClientTimeout(total=0.5))
+
+    reply = await run_action(
+        ActionBookAppointment(), slots=booking_slots("2026-12-01", "09:00", True)
+    )
+
+    assert reply.responses == ["utter_registry_unavailable"]
+    assert stub_server.hits["POST"] == 1
+
+
+# The registry client -------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def stub_client(stub_server: StubServer) -> AsyncIterator[RegistryClient]:
+    client = RegistryClient(base_url=stub_server.url, timeout_seconds=2)
+    yield client
+    await client.close()
+
+
+async def test_client_retries_a_get_after_a_server_error(
+    stub_server: StubServer, stub_client: RegistryClient
+) -> None:
+    services = await stub_client.search_services("passport", "en")
+
+    assert [s["identifier"] for s in services] == ["passport"]
+    assert stub_server.hits["GET"] == 2
+
+
+async def test_client_never_retries_a_post(
+    stub_server: StubServer, stub_client: RegistryClient
+) -> None:
+    with pytest.raises(RegistryUnavailable):
+        await stub_client.add_feedback(CITIZEN, 5)
+
+    assert stub_server.hits["POST"] == 1
+
+
+async def test_client_retries_a_cancellation_after_a_server_error(
+    stub_server: StubServer, stub_client: RegistryClient
+) -> None:
+    cancelled = await stub_client.cancel_appointment("APT-004217", "en")
+
+    assert cancelled["status"] == "cancelled"
+    assert stub_server.hits["DELETE"] == 2
+
+
+async def test_client_returns_none_for_an_unknown_service(live_registry: LiveRegistry) -> None:
+    assert await registry.get_service("no-such-service", "en") is None
