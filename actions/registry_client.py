@@ -95,7 +95,9 @@ class RegistryClient:
     # Catalogue --------------------------------------------------------------------------
 
     async def get_service(self, service_id: str, lang: str) -> dict[str, Any] | None:
-        return await self.request("GET", f"/v1/services/{quote(service_id, safe='')}", params={"lang": lang})
+        return await self.request(
+            "GET", f"/v1/services/{quote(service_id, safe='')}", params={"lang": lang}
+        )
 
     async def list_services(self, lang: str) -> list[dict[str, Any]]:
         body = await self.request("GET", "/v1/services", params={"lang": lang, "limit": 100})
@@ -110,7 +112,9 @@ class RegistryClient:
         return body["services"]
 
     async def get_life_event(self, event_id: str, lang: str) -> dict[str, Any] | None:
-        return await self.request("GET", f"/v1/life-events/{quote(event_id, safe='')}", params={"lang": lang})
+        return await self.request(
+            "GET", f"/v1/life-events/{quote(event_id, safe='')}", params={"lang": lang}
+        )
 
     async def search_life_events(self, text: str, lang: str) -> list[dict[str, Any]]:
         if not text.strip():
@@ -139,18 +143,24 @@ class RegistryClient:
         return body["offices"]
 
     async def get_office(self, office_id: str, lang: str) -> dict[str, Any] | None:
-        return await self.request("GET", f"/v1/offices/{quote(office_id, safe='')}", params={"lang": lang})
+        return await self.request(
+            "GET", f"/v1/offices/{quote(office_id, safe='')}", params={"lang": lang}
+        )
 
     # Applications and appointments --------------------------------------------------------
 
     async def get_application(self, reference: str, lang: str) -> dict[str, Any] | None:
-        return await self.request("GET", f"/v1/applications/{quote(reference, safe='')}", params={"lang": lang})
+        return await self.request(
+            "GET", f"/v1/applications/{quote(reference, safe='')}", params={"lang": lang}
+        )
 
     async def get_free_slots(
         self, office_id: str, service_id: str, day: str | None = None, days: int = 7
     ) -> list[dict[str, Any]]:
         params = {"service": service_id, "date": day, "days": None if day else days}
-        body = await self.request("GET", f"/v1/offices/{quote(office_id, safe='')}/slots", params=params)
+        body = await self.request(
+            "GET", f"/v1/offices/{quote(office_id, safe='')}/slots", params=params
+        )
         return body["days"]
 
     async def book_appointment(
@@ -166,7 +176,9 @@ class RegistryClient:
         return await self.request("POST", "/v1/appointments", params={"lang": lang}, json=payload)
 
     async def cancel_appointment(self, reference: str, lang: str) -> dict[str, Any]:
-        return await self.request("DELETE", f"/v1/appointments/{quote(reference, safe='')}", params={"lang": lang})
+        return await self.request(
+            "DELETE", f"/v1/appointments/{quote(reference, safe='')}", params={"lang": lang}
+        )
 
     # Handoff and feedback --------------------------------------------------------------
 

@@ -38,10 +38,19 @@ class Service:
 def services(settings: StackSettings) -> list[Service]:
     rasa = str(VENV_BIN / "rasa")
     rasa_command = [
-        rasa, "run", "--enable-api",
-        "--interface", settings.host, "--port", str(settings.rasa_port),
-        "--model", str(settings.models_dir),
-        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        rasa,
+        "run",
+        "--enable-api",
+        "--interface",
+        settings.host,
+        "--port",
+        str(settings.rasa_port),
+        "--model",
+        str(settings.models_dir),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
     ]
     if settings.rasa_api_token:
         rasa_command += ["--auth-token", settings.rasa_api_token]
@@ -100,7 +109,9 @@ def wait_until_healthy(service: Service, process: subprocess.Popen[bytes], log_p
     deadline = time.monotonic() + service.start_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{service.name} exited with code {process.returncode}; see {log_path}")
+            raise RuntimeError(
+                f"{service.name} exited with code {process.returncode}; see {log_path}"
+            )
         try:
             with urllib.request.urlopen(service.health_url, timeout=2) as response:
                 if response.status == 200:
@@ -108,7 +119,9 @@ def wait_until_healthy(service: Service, process: subprocess.Popen[bytes], log_p
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"{service.name} did not answer within {service.start_timeout:.0f} s; see {log_path}")
+    raise RuntimeError(
+        f"{service.name} did not answer within {service.start_timeout:.0f} s; see {log_path}"
+    )
 
 
 class Stack:
@@ -130,7 +143,8 @@ class Stack:
                     stdout=log_file,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
-                    start_new_session=True,  # Ctrl-C reaches the launcher, which stops each in order
+                    # Ctrl-C reaches only the launcher, which stops each process in order.
+                    start_new_session=True,
                 )
             self.processes.append((service, process))
             wait_until_healthy(service, process, log_path)

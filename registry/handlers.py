@@ -299,19 +299,26 @@ async def get_application(request: web.Request) -> web.Response:
     application = await request.app[STORE].get_application(reference)
     if application is None:
         raise ApiError(404, "unknown_application", "no application with that reference number")
-    status = catalogue.statuses[application["status"]]
+    service_id, office_id, status = (
+        application["service_id"],
+        application["office_id"],
+        application["status"],
+    )
     return web.json_response(
         {
             "lang": lang,
             "reference": reference,
-            "service": catalogue.service_reference(application["service_id"], lang),
-            "office": {
-                "identifier": application["office_id"],
-                "name": localise(catalogue.offices[application["office_id"]]["name"], lang),
+            "service": {
+                "identifier": service_id,
+                "title": label_of(catalogue.services, service_id, "title", lang),
             },
-            "status": application["status"],
-            "status_label": localise(status["label"], lang),
-            "status_description": localise(status["description"], lang),
+            "office": {
+                "identifier": office_id,
+                "name": label_of(catalogue.offices, office_id, "name", lang),
+            },
+            "status": status,
+            "status_label": label_of(catalogue.statuses, status, "label", lang),
+            "status_description": label_of(catalogue.statuses, status, "description", lang),
             "submitted_on": application["submitted_on"],
             "updated_on": application["updated_on"],
             "note": localise(application["note"], lang),
@@ -319,15 +326,25 @@ async def get_application(request: web.Request) -> web.Response:
     )
 
 
+def label_of(records: dict[str, Any], identifier: str, key: str, lang: str) -> str:
+    """A record's text in lang; its identifier if a catalogue edit has removed the record
+    that a stored application or appointment still points to."""
+    record = records.get(identifier)
+    return localise(record[key], lang) if record else identifier
+
+
 def appointment_view(
     catalogue: Catalogue, appointment: dict[str, Any], lang: str
 ) -> dict[str, Any]:
     office = catalogue.offices.get(appointment["office_id"])
     view = {key: appointment[key] for key in ("reference", "date", "time", "status")}
-    view["service"] = catalogue.service_reference(appointment["service_id"], lang)
+    view["service"] = {
+        "identifier": appointment["service_id"],
+        "title": label_of(catalogue.services, appointment["service_id"], "title", lang),
+    }
     view["office"] = {
         "identifier": appointment["office_id"],
-        "name": localise(office["name"], lang) if office else appointment["office_id"],
+        "name": label_of(catalogue.offices, appointment["office_id"], "name", lang),
         "address": localise(office["address"], lang) if office else None,
     }
     return view

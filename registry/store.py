@@ -1,7 +1,9 @@
 """Persistent state of the registry (applications, appointments, tickets, ratings) in SQLite.
 
-Every change is one transaction. A slot is protected by a partial unique index, so two
-bookings of the same office, date and time cannot both commit, whatever the concurrency.
+Every change is one statement in autocommit mode, so it is its own transaction: requests share
+one connection, and a refused booking can never roll back another request's write. A slot is
+protected by a partial unique index, so two bookings of the same office, date and time cannot
+both commit, whatever the concurrency.
 """
 
 from __future__ import annotations
@@ -75,13 +77,12 @@ class Store:
     @classmethod
     async def open(cls, path: Path) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)  # autocommit
+        connection = await aiosqlite.connect(path, isolation_level=None)
         connection.row_factory = aiosqlite.Row
         # WAL lets readers go on while a booking commits; a busy timeout waits for other writers.
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute("PRAGMA busy_timeout=5000")
         await connection.executescript(SCHEMA)
-        await connection.commit()
         return cls(connection)
 
     async def close(self) -> None:
@@ -109,7 +110,6 @@ class Store:
                note=excluded.note""",
             rows,
         )
-        await self._db.commit()
 
     async def get_application(self, reference: str) -> dict[str, Any] | None:
         async with self._db.execute(
@@ -139,12 +139,10 @@ class Store:
                     "INSERT INTO appointments VALUES (?, ?, ?, ?, ?, 'booked', ?, ?, NULL)",
                     (reference, office_id, service_id, date, time, conversation_id, _now()),
                 )
-                await self._db.commit()
                 appointment = await self.get_appointment(reference)
                 assert appointment is not None
                 return appointment
             except sqlite3.IntegrityError as exc:
-                await self._db.rollback()
                 if "one_booking_per_slot" in str(exc) or "appointments.office_id" in str(exc):
                     raise SlotTaken from exc
         raise RuntimeError("could not allocate an appointment reference")
@@ -163,7 +161,6 @@ class Store:
             "WHERE reference = ? AND status = 'booked'",
             (_now(), reference),
         )
-        await self._db.commit()
         return cursor.rowcount == 1
 
     async def create_ticket(
@@ -175,7 +172,6 @@ class Store:
             "VALUES (?, ?, ?, ?, ?)",
             (conversation_id, service_id, lang, summary, created_at),
         )
-        await self._db.commit()
         return {
             "ticket": ticket_number(cursor.lastrowid or 0),
             "conversation_id": conversation_id,
@@ -193,5 +189,4 @@ class Store:
             "VALUES (?, ?, ?, ?)",
             (conversation_id, rating, comment, created_at),
         )
-        await self._db.commit()
         return {"id": cursor.lastrowid, "rating": rating, "created_at": created_at}
