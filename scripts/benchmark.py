@@ -490,6 +490,8 @@ def write_report(
     load_after = os.getloadavg()
     summary = summary_table(project, baseline)
     total_errors = project.errors() + baseline.errors()
+    n_serial = SERIAL_CONVERSATIONS * MESSAGES_PER_CONVERSATION
+    n_concurrent = CONCURRENT_CONVERSATIONS * MESSAGES_PER_CONVERSATION
     trained_note = (
         "The project's training time was **not measured** in this run "
         "(`--skip-train-project`: the newest model in `models/` was reused)."
@@ -538,22 +540,24 @@ Failed or unexpected replies during the measured runs: {total_errors}.
   database) and a copy of the catalogue; the baseline via `rasa run --enable-api` in its init
   directory (its `endpoints.yml` configures nothing: in-memory tracker store, no action server,
   which its default bot does not need). All on free ports on 127.0.0.1.
-- **REST round trip**: `POST /webhooks/rest/webhook` with aiohttp from the same machine. This
-  assistant is asked "{PROJECT_MESSAGE}" (a custom action looks the fee up in the registry; each
-  reply is checked to contain "WDD", the currency of the fees, so it really went through the
-  action server and the registry); the baseline is sent "{BASELINE_MESSAGE}" (reply checked to
-  contain text). Per run: {WARMUP_REQUESTS} warm-up requests (not counted); then
-  **1 conversation at a time**: {SERIAL_CONVERSATIONS} conversations one after the other,
-  {MESSAGES_PER_CONVERSATION} requests each ({SERIAL_CONVERSATIONS * MESSAGES_PER_CONVERSATION}
-  requests, one in flight); then **{CONCURRENT_CONVERSATIONS} concurrent conversations**, each
-  sending {MESSAGES_PER_CONVERSATION} requests one after the other
-  ({CONCURRENT_CONVERSATIONS * MESSAGES_PER_CONVERSATION} requests, up to
-  {CONCURRENT_CONVERSATIONS} in flight). **Sender ids**: each conversation has its own new sender
-  id, reused for its {MESSAGES_PER_CONVERSATION} requests, so a tracker grows to
-  {MESSAGES_PER_CONVERSATION} turns at most. Latency is per request, from sending to having read
-  the whole reply; throughput is requests divided by the wall-clock time of the phase. The
-  {runs} runs alternate between the two assistants (this, baseline, this, ...), both servers
-  being up the whole time, so slow periods of the shared machine affect both alike.
+- **REST round trip**: `POST /webhooks/rest/webhook` with aiohttp, from the same machine.
+  - Messages: this assistant is asked "{PROJECT_MESSAGE}": a custom action looks the fee up in
+    the registry, and every reply is checked to contain "WDD" (the currency of the fees), so it
+    really went through the action server and the registry. The baseline is sent
+    "{BASELINE_MESSAGE}" (every reply checked to contain text).
+  - Per run: {WARMUP_REQUESTS} warm-up requests (not counted); then **1 conversation at a
+    time**: {SERIAL_CONVERSATIONS} conversations one after the other,
+    {MESSAGES_PER_CONVERSATION} requests each ({n_serial} requests, one in flight); then
+    **{CONCURRENT_CONVERSATIONS} concurrent conversations**, each sending
+    {MESSAGES_PER_CONVERSATION} requests one after the other ({n_concurrent} requests, up to
+    {CONCURRENT_CONVERSATIONS} in flight).
+  - **Sender ids**: every conversation has its own new sender id (random), reused for its
+    {MESSAGES_PER_CONVERSATION} requests, so a tracker holds at most
+    {MESSAGES_PER_CONVERSATION} turns and never grows from one run to the next.
+  - Latency is per request, from sending it to having read the whole reply; throughput is the
+    phase's requests divided by its wall-clock time.
+  - The {runs} runs alternate between the two assistants (this, baseline, this, ...), both
+    servers being up the whole time, so slow periods of the shared machine hit both alike.
 - **Memory**: RSS with psutil after the last run. For this assistant, each child process of the
   stack launcher (registry, action server, Rasa server) with its own descendants; for the
   baseline, the `rasa run` process with its descendants.

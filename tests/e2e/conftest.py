@@ -45,6 +45,38 @@ class Stack:
     registry_url: str
     catalogue_dir: Path
     var_dir: Path
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the stack as the README does and wait until it says it is ready."""
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                ["bash", "scripts/start.sh", "--no-chat"],
+                cwd=PROJECT_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while b"Ready." not in self.log_path.read_bytes()[offset:]:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"the stack did not start:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(1)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.process = None
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         return http_json(
@@ -92,35 +124,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "CSA_VAR_DIR": str(root / "var"),
         "REGISTRY_CATALOGUE_DIR": str(catalogue_dir),
     }
-    log_path = root / "stack.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            ["bash", "scripts/start.sh", "--no-chat"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
     stack = Stack(
         rasa_url=f"http://127.0.0.1:{ports['RASA_PORT']}",
         registry_url=f"http://127.0.0.1:{ports['REGISTRY_PORT']}",
         catalogue_dir=catalogue_dir,
         var_dir=root / "var",
+        env=env,
+        log_path=root / "stack.log",
     )
+    stack.start()
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while b"Ready." not in log_path.read_bytes():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the stack did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(1)
         yield stack
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stack.stop()
 
 
 @pytest.fixture

@@ -186,3 +186,26 @@ def test_greeting_help_and_restart(conversation: Conversation) -> None:
     conversation.say("and how much is it?")
     # After a restart there is no service in context: the assistant asks which one.
     assert all("service_id" not in p for p in conversation.payloads)
+
+
+def test_a_restart_loses_no_conversation_and_no_booking(
+    stack: Stack, conversation: Conversation
+) -> None:
+    """Runs last: stops the whole stack and starts it again on the same databases."""
+    conversation.say("which documents do I need for a building permit?")
+    assert conversation.payloads[-1]["service_id"] == "building-permit"
+    conversation.say("I want to talk to a human")
+    ticket = re.search(r"HT-\d{6}", conversation.text)
+    assert ticket
+
+    stack.stop()
+    stack.start()
+
+    # The tracker came back from the SQL tracker store: the service is still in context.
+    conversation.say("and how much is it?")
+    assert conversation.payloads == [
+        {"service_id": "building-permit", "topic": "fees", "lang": "en"}
+    ]
+    conversation.say("I want to talk to a human")
+    next_ticket = re.search(r"HT-\d{6}", conversation.text)
+    assert next_ticket and next_ticket.group() > ticket.group()
