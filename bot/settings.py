@@ -6,7 +6,8 @@ This is the one place that lists them; the README's configuration table mirrors 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -21,7 +22,10 @@ class StackSettings:
     var_dir: Path
     models_dir: Path
     registry_catalogue_dir: Path
-    rasa_api_token: str | None
+    rasa_api_token: str | None = field(repr=False)
+    # Shared by the Rasa server's privacy channel and the channels that call it (/forget).
+    privacy_token: str = field(repr=False)
+    telegram_enabled: bool
 
     @classmethod
     def from_env(cls) -> StackSettings:
@@ -38,6 +42,8 @@ class StackSettings:
                 env.get("REGISTRY_CATALOGUE_DIR", PROJECT_DIR / "registry" / "catalogue")
             ),
             rasa_api_token=env.get("RASA_API_TOKEN") or None,
+            privacy_token=env.get("CSA_PRIVACY_TOKEN") or secrets.token_urlsafe(32),
+            telegram_enabled=bool(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
         )
 
     @property

@@ -30,9 +30,10 @@ QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
 class Service:
     name: str
     command: list[str]
-    health_url: str
     env: dict[str, str]
     start_timeout: float
+    health_url: str | None = None  # ready when this answers 200...
+    ready_line: bytes | None = None  # ...or when its log shows this line
 
 
 def services(settings: StackSettings) -> list[Service]:
@@ -54,39 +55,59 @@ def services(settings: StackSettings) -> list[Service]:
     ]
     if settings.rasa_api_token:
         rasa_command += ["--auth-token", settings.rasa_api_token]
-    return [
+    stack = [
         Service(
             "registry",
             [sys.executable, "-m", "registry"],
-            f"{settings.registry_url}/v1/health",
-            {
+            health_url=f"{settings.registry_url}/v1/health",
+            env={
                 "REGISTRY_HOST": settings.host,
                 "REGISTRY_PORT": str(settings.registry_port),
                 "REGISTRY_DB": str(settings.var_dir / "registry.db"),
                 "REGISTRY_CATALOGUE_DIR": str(settings.registry_catalogue_dir),
             },
-            30,
+            start_timeout=30,
         ),
         Service(
             "actions",
             [rasa, "run", "actions", "--actions", "actions", "--port", str(settings.actions_port)],
-            f"{settings.actions_url}/health",
-            {"REGISTRY_URL": settings.registry_url},
-            90,
+            health_url=f"{settings.actions_url}/health",
+            env={"REGISTRY_URL": settings.registry_url},
+            start_timeout=90,
         ),
         Service(
             "rasa",
             rasa_command,
             # /status answers 200 only once the model is loaded.
-            f"{settings.rasa_url}/status"
+            health_url=f"{settings.rasa_url}/status"
             + (f"?token={settings.rasa_api_token}" if settings.rasa_api_token else ""),
-            {
+            env={
                 "ACTION_ENDPOINT_URL": f"{settings.actions_url}/webhook",
                 "TRACKER_DB": str(settings.var_dir / "conversations.db"),
+                "CSA_PRIVACY_TOKEN": settings.privacy_token,
             },
-            240,
+            start_timeout=240,
         ),
     ]
+    if settings.telegram_enabled:
+        stack.append(
+            Service(
+                "telegram",
+                [sys.executable, "-m", "bot.telegram_channel"],
+                env={"RASA_URL": settings.rasa_url, "CSA_PRIVACY_TOKEN": settings.privacy_token},
+                start_timeout=60,
+                ready_line=b"Telegram bridge ready",
+            )
+        )
+    return stack
+
+
+def environment_for(service: Service) -> dict[str, str]:
+    """The launcher's environment, less the secrets this process has no use for."""
+    env = dict(os.environ)
+    if service.name != "telegram":
+        env.pop("TELEGRAM_BOT_TOKEN", None)
+    return env
 
 
 def has_model(settings: StackSettings) -> bool:
@@ -105,19 +126,34 @@ def train(settings: StackSettings) -> None:
     print(f"Model trained in {time.monotonic() - started:.0f} s.", flush=True)
 
 
-def wait_until_healthy(service: Service, process: subprocess.Popen[bytes], log_path: Path) -> None:
+def is_ready(service: Service, log_path: Path, log_offset: int) -> bool:
+    if service.ready_line is not None:
+        with log_path.open("rb") as log:
+            log.seek(log_offset)
+            return service.ready_line in log.read()
+    assert service.health_url is not None
+    try:
+        with urllib.request.urlopen(service.health_url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_until_healthy(
+    service: Service, process: subprocess.Popen[bytes], log_path: Path, log_offset: int
+) -> None:
     deadline = time.monotonic() + service.start_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            with log_path.open("rb") as log:
+                log.seek(log_offset)
+                lines = log.read().decode(errors="replace").strip().splitlines()
+            last = f": {lines[-1]}" if lines else ""
             raise RuntimeError(
-                f"{service.name} exited with code {process.returncode}; see {log_path}"
+                f"{service.name} exited with code {process.returncode}{last} (log: {log_path})"
             )
-        try:
-            with urllib.request.urlopen(service.health_url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        if is_ready(service, log_path, log_offset):
+            return
         time.sleep(0.5)
     raise RuntimeError(
         f"{service.name} did not answer within {service.start_timeout:.0f} s; see {log_path}"
@@ -134,12 +170,13 @@ class Stack:
         logs.mkdir(parents=True, exist_ok=True)
         for service in services(self.settings):
             log_path = logs / f"{service.name}.log"
+            log_offset = log_path.stat().st_size if log_path.exists() else 0
             print(f"Starting {service.name}...", flush=True)
             with log_path.open("ab") as log_file:
                 process = subprocess.Popen(
                     service.command,
                     cwd=PROJECT_DIR,
-                    env={**os.environ, **QUIET_TENSORFLOW, **service.env},
+                    env={**environment_for(service), **QUIET_TENSORFLOW, **service.env},
                     stdout=log_file,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
@@ -147,7 +184,13 @@ class Stack:
                     start_new_session=True,
                 )
             self.processes.append((service, process))
-            wait_until_healthy(service, process, log_path)
+            wait_until_healthy(service, process, log_path, log_offset)
+        if not self.settings.telegram_enabled:
+            print(
+                "Telegram bridge skipped: TELEGRAM_BOT_TOKEN is not set "
+                "(see 'Talk to it on Telegram' in the README).",
+                flush=True,
+            )
         print(
             f"Ready. Registry {self.settings.registry_url}/v1/services · "
             f"Rasa {self.settings.rasa_url}/webhooks/rest/webhook · logs in {logs}",

@@ -328,7 +328,7 @@ class Assistant:
     rss_mb: dict[str, float] = field(default_factory=dict)
 
     def median(self, phase: int, metric: str) -> float:
-        return statistics.median(getattr(run[phase], metric) for run in self.runs)
+        return float(statistics.median(getattr(run[phase], metric) for run in self.runs))
 
     def errors(self) -> int:
         return sum(result.errors for run in self.runs for result in run)
@@ -413,12 +413,15 @@ def summary_table(project: Assistant, baseline: Assistant) -> str:
         ("Training time, `rasa train` (s)", project.train_seconds, baseline.train_seconds, 0)
     ]
     phases = ((0, "1 conversation"), (1, f"{CONCURRENT_CONVERSATIONS} concurrent conversations"))
-    metrics = (("p50", "p50 latency", "ms"), ("p95", "p95 latency", "ms"))
-    metrics += (("throughput", "throughput", "req/s"),)
+    metrics = (
+        ("p50", "p50 latency", "ms"),
+        ("p95", "p95 latency", "ms"),
+        ("throughput", "throughput", "req/s"),
+    )
     for phase, label in phases:
         for metric, title, unit in metrics:
-            a, b = project.median(phase, metric), baseline.median(phase, metric)
-            rows.append((f"{title}, {label} ({unit})", a, b, 1))
+            ours, theirs = project.median(phase, metric), baseline.median(phase, metric)
+            rows.append((f"{title}, {label} ({unit})", ours, theirs, 1))
     rows.append(
         (
             "Rasa server RSS after load (MB)",
@@ -468,6 +471,25 @@ def runs_table(project: Assistant, baseline: Assistant) -> str:
     return "\n".join(lines)
 
 
+def git_state() -> str:
+    """The code measured: the commit, and whether the working tree differs from it."""
+    try:
+        head, status = (
+            subprocess.run(
+                ["git", *command],
+                cwd=PROJECT_DIR,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
+            ).stdout.strip()
+            for command in (["rev-parse", "--short", "HEAD"], ["status", "--porcelain"])
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    return f"commit {head}" + (" plus uncommitted changes in the working tree" if status else "")
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -482,6 +504,7 @@ def write_report(
     path: Path,
     command: str,
     started: datetime.datetime,
+    code: str,
     load_before: tuple[float, float, float],
     project: Assistant,
     baseline: Assistant,
@@ -492,12 +515,18 @@ def write_report(
     total_errors = project.errors() + baseline.errors()
     n_serial = SERIAL_CONVERSATIONS * MESSAGES_PER_CONVERSATION
     n_concurrent = CONCURRENT_CONVERSATIONS * MESSAGES_PER_CONVERSATION
-    trained_note = (
-        "The project's training time was **not measured** in this run "
-        "(`--skip-train-project`: the newest model in `models/` was reused)."
-        if project.train_seconds is None
-        else ""
-    )
+    skipped = []
+    if project.train_seconds is None:
+        skipped.append(
+            "This assistant's training time was **not measured** in this run "
+            "(`--skip-train-project`: the newest model in `models/` was reused)."
+        )
+    if baseline.train_seconds is None:
+        skipped.append(
+            "The baseline's training time was **not measured** in this run "
+            "(`--skip-train-baseline`: the model `rasa init` trained was reused)."
+        )
+    trained_note = "".join(f"{line}\n\n" for line in skipped)
     text = f"""# Benchmarks
 
 This assistant (Rasa server + action server + service registry, started by
@@ -509,6 +538,7 @@ one run by `scripts/benchmark.py`.
 - Machine: {os.cpu_count()} CPUs (`nproc`), {cpu_model()}, `uname -m` {platform.machine()}, \
 {psutil.virtual_memory().total / 2**30:.0f} GiB RAM; Python {platform.python_version()}, \
 Rasa {importlib.metadata.version("rasa")}, Rasa SDK {importlib.metadata.version("rasa-sdk")}
+- Code: {code} (at the start of the run)
 - Load average (1/5/15 min): {" / ".join(f"{x:.2f}" for x in load_before)} at the start, \
 {" / ".join(f"{x:.2f}" for x in load_after)} at the end
 
@@ -519,10 +549,8 @@ p50s, of the {runs} p95s and of the {runs} throughputs; every run is listed belo
 
 {summary}
 
-{trained_note}
-
-Memory (resident set size after all load runs, MB = 2^20 bytes, each process summed with its
-child processes):
+{trained_note}Memory (resident set size after all load runs, MB = 2^20 bytes, each process
+summed with its child processes):
 
 {memory_table(project, baseline)}
 
@@ -701,6 +729,7 @@ def main() -> None:
     command = shlex.join([interpreter, "scripts/benchmark.py", *sys.argv[1:]])
     started = datetime.datetime.now(datetime.UTC)
     load_before = os.getloadavg()
+    code = git_state()
 
     with tempfile.TemporaryDirectory(prefix="csa-benchmark-") as tmp:
         try:
@@ -708,7 +737,9 @@ def main() -> None:
         except RuntimeError as exc:
             print(f"error: {exc}", file=sys.stderr, flush=True)
             sys.exit(1)
-    summary = write_report(args.output, command, started, load_before, project, baseline, args.runs)
+    summary = write_report(
+        args.output, command, started, code, load_before, project, baseline, args.runs
+    )
     print()
     print(summary)
     print()

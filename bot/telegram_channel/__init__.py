@@ -1,0 +1,1 @@
+"""Telegram front end: relays each Telegram conversation to the Rasa server's REST webhook."""

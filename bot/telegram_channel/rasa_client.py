@@ -1,0 +1,49 @@
+"""The bridge's client of the Rasa server: the REST webhook, and forgetting a conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time or answered with an error."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout_seconds: float, privacy_token: str | None) -> None:
+        self.base_url = base_url
+        self.privacy_token = privacy_token
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_seconds))
+
+    async def close(self) -> None:
+        await self._session.close()
+
+    async def send(self, sender_id: str, message: str) -> list[dict[str, Any]]:
+        """Rasa's replies to one message (text, buttons, image, custom), in order."""
+        body = {"sender": sender_id, "message": message}
+        try:
+            async with self._session.post(
+                f"{self.base_url}/webhooks/rest/webhook", json=body
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"HTTP {response.status}")
+                replies = await response.json()
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
+        return replies if isinstance(replies, list) else []
+
+    async def forget(self, sender_id: str) -> None:
+        """Delete everything Rasa stores about this conversation."""
+        if not self.privacy_token:
+            raise RasaUnavailable("CSA_PRIVACY_TOKEN is not set")
+        url = f"{self.base_url}/webhooks/privacy/conversations/{quote(sender_id, safe='')}"
+        headers = {"Authorization": f"Bearer {self.privacy_token}"}
+        try:
+            async with self._session.delete(url, headers=headers) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"HTTP {response.status}")
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc

@@ -1,0 +1,61 @@
+"""What the bridge itself says (everything else comes from the assistant), per language."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "rasa_down": "Sorry, the assistant is not available right now. Please try again in a "
+        "few minutes.",
+        "unsupported": "I can only read text messages, button taps and shared locations. "
+        "Please type your question, or send your location to find the nearest office.",
+        "forgotten": "Done: I have deleted everything the assistant stored about this chat. "
+        "We start again from zero.",
+        "forget_failed": "Sorry, I could not delete the conversation right now. Please try "
+        "/forget again in a few minutes.",
+        "choose_language": "Choose your language:",
+        "command_start": "Welcome and what I can do",
+        "command_help": "What I can do",
+        "command_lang": "Choose English, French or Arabic",
+        "command_reset": "Start over",
+        "command_forget": "Delete what the assistant stored about this chat",
+        "command_status": "Application status: /status CIV-2026-00042",
+    },
+    "fr": {
+        "rasa_down": "Désolé, l'assistant n'est pas disponible pour le moment. Réessayez dans "
+        "quelques minutes.",
+        "unsupported": "Je ne lis que les messages texte, les boutons et les positions "
+        "partagées. Écrivez votre question, ou envoyez votre position pour trouver le bureau le "
+        "plus proche.",
+        "forgotten": "C'est fait : j'ai supprimé tout ce que l'assistant avait enregistré sur "
+        "cette conversation. On repart de zéro.",
+        "forget_failed": "Désolé, je n'ai pas pu supprimer la conversation. Réessayez /forget "
+        "dans quelques minutes.",
+        "choose_language": "Choisissez votre langue :",
+        "command_start": "Bienvenue et ce que je sais faire",
+        "command_help": "Ce que je sais faire",
+        "command_lang": "Choisir l'anglais, le français ou l'arabe",
+        "command_reset": "Recommencer",
+        "command_forget": "Supprimer ce que l'assistant a enregistré sur cette conversation",
+        "command_status": "Suivi d'un dossier : /status CIV-2026-00042",
+    },
+    "ar": {
+        "rasa_down": "عذرا، المساعد غير متاح حاليا. يرجى المحاولة بعد بضع دقائق.",
+        "unsupported": "أستطيع قراءة الرسائل النصية والأزرار والمواقع المشاركة فقط. اكتب سؤالك، "
+        "أو أرسل موقعك لأجد لك أقرب مكتب.",
+        "forgotten": "تم: حذفت كل ما خزنه المساعد عن هذه المحادثة. نبدأ من جديد.",
+        "forget_failed": "عذرا، تعذر حذف المحادثة الآن. أعد المحاولة بالأمر /forget بعد بضع دقائق.",
+        "choose_language": "اختر لغتك:",
+        "command_start": "الترحيب وما يمكنني فعله",
+        "command_help": "ما يمكنني فعله",
+        "command_lang": "اختيار العربية أو الفرنسية أو الإنجليزية",
+        "command_reset": "البدء من جديد",
+        "command_forget": "حذف ما خزنه المساعد عن هذه المحادثة",
+        "command_status": "حالة ملف: ‎/status CIV-2026-00042",
+    },
+}
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
+
+
+def text(key: str, lang: str | None) -> str:
+    return TEXTS.get(lang or "en", TEXTS["en"])[key]

@@ -1,0 +1,393 @@
+"""The Telegram bridge end to end: the real bridge, Rasa server, actions and registry, started
+by scripts/start.sh with a token, talking to the local fake Bot API instead of Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psutil
+import pytest
+
+from tests.e2e.conftest import PROJECT_DIR, Stack, free_port, http_json
+from tests.telegram_channel.fake_bot_api import FakeBotAPI, RecordedRequest
+
+TOKEN = "123456789:AAHfakeTokenForLocalTestsOnly0123456"
+RASA_TIMEOUT_SECONDS = 6
+
+
+class FakeInThread:
+    """The fake Bot API on its own event loop, so that synchronous tests can drive it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.fake: FakeBotAPI = self.run(self._start())
+
+    async def _start(self) -> FakeBotAPI:
+        return await FakeBotAPI(token=TOKEN).start()
+
+    def run(self, coroutine: Any, timeout: float = 60) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        async def on_loop() -> Any:
+            return function(*args, **kwargs)
+
+        return self.run(on_loop())
+
+    def inject(self, builder: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return self.call(lambda: self.fake.inject(getattr(self.fake, builder)(*args, **kwargs)))
+
+    def messages_to(
+        self, chat_id: int, count: int = 1, timeout: float = 60
+    ) -> list[RecordedRequest]:
+        """Wait until the bot has sent count more messages to chat_id; return them all."""
+
+        def to_chat(record: RecordedRequest) -> bool:
+            return (
+                record.method == "sendMessage"
+                and record.ok
+                and record.params.get("chat_id") == chat_id
+            )
+
+        return self.run(self.fake.wait_for(to_chat, count=count, timeout=timeout), timeout + 5)
+
+    def stop(self) -> None:
+        self.run(self.fake.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+
+
+class Chat:
+    """One Telegram chat as the fake sees it."""
+
+    _next_id = 9000
+
+    def __init__(self, telegram: FakeInThread) -> None:
+        Chat._next_id += 1
+        self.id = Chat._next_id
+        self.telegram = telegram
+        self.seen = 0
+
+    def say(self, text: str, expect: int = 1) -> list[RecordedRequest]:
+        self.telegram.inject("text_message", self.id, text)
+        return self.replies(expect)
+
+    def replies(self, expect: int = 1, timeout: float = 60) -> list[RecordedRequest]:
+        """The next expect messages the bot sends to this chat."""
+        records = self.telegram.messages_to(self.id, self.seen + expect, timeout)
+        new = records[self.seen :]
+        self.seen = len(records)
+        return new
+
+
+def texts(records: list[RecordedRequest]) -> str:
+    return "\n".join(str(r.params.get("text", "")) for r in records)
+
+
+@pytest.fixture(scope="module")
+def telegram() -> Iterator[FakeInThread]:
+    fake = FakeInThread()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(telegram: FakeInThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("telegram-stack")
+    catalogue_dir = root / "catalogue"
+    shutil.copytree(PROJECT_DIR / "registry" / "catalogue", catalogue_dir)
+    ports = {name: free_port() for name in ("REGISTRY_PORT", "ACTIONS_PORT", "RASA_PORT")}
+    env = {
+        **os.environ,
+        **{name: str(port) for name, port in ports.items()},
+        "CSA_VAR_DIR": str(root / "var"),
+        "REGISTRY_CATALOGUE_DIR": str(catalogue_dir),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": f"{telegram.fake.url}/bot",
+        "RASA_TIMEOUT_SECONDS": str(RASA_TIMEOUT_SECONDS),
+    }
+    stack = Stack(
+        rasa_url=f"http://127.0.0.1:{ports['RASA_PORT']}",
+        registry_url=f"http://127.0.0.1:{ports['REGISTRY_PORT']}",
+        catalogue_dir=catalogue_dir,
+        var_dir=root / "var",
+        env=env,
+        log_path=root / "stack.log",
+    )
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def tracker(stack: Stack, chat_id: int) -> dict[str, Any]:
+    return http_json("GET", f"{stack.rasa_url}/conversations/telegram-{chat_id}/tracker")
+
+
+def test_commands_are_registered_with_telegram(stack: Stack, telegram: FakeInThread) -> None:
+    calls = telegram.call(telegram.fake.sent, "setMyCommands")
+    commands = {c["command"] for c in calls[0].params["commands"]}
+    assert commands == {"start", "help", "lang", "reset", "forget", "status"}
+    assert {c.params.get("language_code") for c in calls} == {None, "fr", "ar"}
+
+
+def test_a_service_question_is_answered_with_registry_facts(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    chat = Chat(telegram)
+    [reply] = chat.say("how much does a passport cost?")
+    fee = stack.registry("/v1/services/passport")["channels"][0]["cost"]["amount"]
+    assert f"{fee:.3f} WDD" in reply.params["text"]
+    assert reply.params["parse_mode"] == "HTML"
+    assert "service_id" not in reply.params["text"]  # the answer contract is not shown
+    typing = telegram.call(telegram.fake.sent, "sendChatAction")
+    assert any(r.params["chat_id"] == chat.id and r.params["action"] == "typing" for r in typing)
+
+
+def test_a_button_tap_is_answered_and_sent_as_its_payload(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    chat = Chat(telegram)
+    [menu] = chat.say("/help")
+    rows = menu.params["reply_markup"]["inline_keyboard"]
+    button = rows[0][0]  # "Documents for a passport"
+    message_id = menu.response["result"]["message_id"]
+    update = telegram.inject("callback_query", chat.id, message_id, button["callback_data"])
+    [answer] = chat.replies()
+    documents = stack.registry("/v1/services/passport")["required_evidence"]
+    assert documents[0] in answer.params["text"]
+    answered = telegram.call(telegram.fake.sent, "answerCallbackQuery")
+    assert update["callback_query"]["id"] in {r.params["callback_query_id"] for r in answered}
+
+
+def test_a_shared_location_gets_the_nearest_offices(stack: Stack, telegram: FakeInThread) -> None:
+    office = stack.registry("/v1/offices?limit=1")["offices"][0]
+    chat = Chat(telegram)
+    telegram.inject("location_message", chat.id, office["latitude"], office["longitude"])
+    [reply] = chat.replies()
+    assert office["name"] in reply.params["text"].split("\n")[1]
+
+
+@pytest.mark.parametrize("builder", ["photo_message", "voice_message", "sticker_message"])
+def test_other_content_gets_a_polite_reply(
+    telegram: FakeInThread, stack: Stack, builder: str
+) -> None:
+    chat = Chat(telegram)
+    telegram.inject(builder, chat.id)
+    [reply] = chat.replies()
+    assert "text messages" in reply.params["text"]
+
+
+def test_an_edited_message_gets_a_polite_reply(telegram: FakeInThread, stack: Stack) -> None:
+    chat = Chat(telegram)
+    chat.say("hello")
+    telegram.inject("edited_message", chat.id, "hello again")
+    [reply] = chat.replies()
+    assert "text messages" in reply.params["text"]
+
+
+def test_lang_choice_sticks_for_the_chat(stack: Stack, telegram: FakeInThread) -> None:
+    chat = Chat(telegram)
+    [chooser] = chat.say("/lang")
+    options = [row[0] for row in chooser.params["reply_markup"]["inline_keyboard"]]
+    french = next(o for o in options if o["text"] == "Français")
+    message_id = chooser.response["result"]["message_id"]
+    telegram.inject("callback_query", chat.id, message_id, french["callback_data"])
+    chat.replies()
+    assert tracker(stack, chat.id)["slots"]["lang"] == "fr"
+    edits = telegram.call(telegram.fake.sent, "editMessageReplyMarkup")
+    assert any(e.params.get("message_id") == message_id for e in edits)
+
+
+def test_reset_starts_over(stack: Stack, telegram: FakeInThread) -> None:
+    chat = Chat(telegram)
+    chat.say("what documents do I need for a driving licence?")
+    [reply] = chat.say("/reset")
+    assert "start over" in reply.params["text"]
+    assert tracker(stack, chat.id)["slots"]["service_id"] is None
+
+
+def test_forget_deletes_the_conversation(stack: Stack, telegram: FakeInThread) -> None:
+    chat = Chat(telegram)
+    chat.say("what documents do I need for a driving licence?")
+    [reply] = chat.say("/forget")
+    assert "deleted" in reply.params["text"]
+    with sqlite3.connect(stack.var_dir / "conversations.db") as db:
+        (stored,) = db.execute(
+            "SELECT count(*) FROM events WHERE sender_id = ?", (f"telegram-{chat.id}",)
+        ).fetchone()
+    assert stored == 0
+
+
+def test_a_3000_character_message_is_handled(stack: Stack, telegram: FakeInThread) -> None:
+    chat = Chat(telegram)
+    long_text = ("I need to know many things about my passport renewal. " * 60)[:3000]
+    [reply] = chat.say(long_text)
+    assert reply.params["text"]
+
+
+def test_status_command_with_a_reference(stack: Stack, telegram: FakeInThread) -> None:
+    chat = Chat(telegram)
+    [reply, *_] = chat.say("/status CIV-2026-00042")
+    status = stack.registry("/v1/applications/CIV-2026-00042")
+    assert status["status_label"] in reply.params["text"]
+
+
+def test_two_chats_at_once_each_get_their_own_answer(stack: Stack, telegram: FakeInThread) -> None:
+    first, second = Chat(telegram), Chat(telegram)
+    telegram.inject("text_message", first.id, "how much does a passport cost?")
+    telegram.inject("text_message", second.id, "how much is a driving licence?")
+    assert "Passport" in texts(first.replies())
+    assert "Driving" in texts(second.replies())
+
+
+def test_in_groups_each_user_has_their_own_conversation(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    group = -100_555
+    telegram.inject(
+        "text_message", group, "documents for a passport", user_id=71, chat_type="group"
+    )
+    telegram.messages_to(group, 1)
+    telegram.inject("text_message", group, "and how much is it?", user_id=72, chat_type="group")
+    records = telegram.messages_to(group, 2)
+    # The second user has no service in context: the assistant asks which one.
+    assert "WDD" not in records[1].params["text"]
+    service = tracker_of(stack, f"telegram-{group}-71")["slots"]["service_id"]
+    assert service == "passport"
+
+
+def tracker_of(stack: Stack, sender_id: str) -> dict[str, Any]:
+    return http_json("GET", f"{stack.rasa_url}/conversations/{sender_id}/tracker")
+
+
+def test_a_429_from_telegram_is_retried_after_retry_after(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    chat = Chat(telegram)
+    telegram.call(telegram.fake.fail_next, "sendMessage", 429, retry_after=2)
+    [reply] = chat.say("how much does a passport cost?")
+    refused = [r for r in telegram.call(telegram.fake.calls, "sendMessage") if r.status == 429]
+    assert refused and reply.timestamp - refused[-1].timestamp >= 2
+    assert "WDD" in reply.params["text"]
+
+
+def rasa_process(stack: Stack) -> psutil.Process:
+    assert stack.process is not None
+    for process in psutil.Process(stack.process.pid).children(recursive=True):
+        if "--enable-api" in process.cmdline():
+            return process
+    raise LookupError("no Rasa server among the stack's processes")
+
+
+def test_rasa_stopped_mid_conversation_gives_an_apology_then_service(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    chat = Chat(telegram)
+    chat.say("hello")
+    rasa = rasa_process(stack)
+    rasa.send_signal(signal.SIGSTOP)
+    try:
+        [apology] = chat.say("how much does a passport cost?")
+        assert "not available" in apology.params["text"]
+    finally:
+        rasa.send_signal(signal.SIGCONT)
+    # The bridge kept running: once Rasa is back, the next question gets a normal answer.
+    [answer] = chat.say("how much does a driving licence cost?")
+    assert "WDD" in answer.params["text"]
+
+
+def test_the_token_never_appears_in_logs(stack: Stack) -> None:
+    logs = [*(stack.var_dir / "logs").glob("*.log"), stack.log_path]
+    assert logs
+    assert all(TOKEN not in path.read_text(errors="replace") for path in logs)
+
+
+def test_a_missing_or_malformed_token_stops_start_up_with_one_line() -> None:
+    for token in ("", "not-a-token"):
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": token}
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.telegram_channel"],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0] and "BotFather" in lines[0]
+
+
+def test_webhook_mode_rejects_requests_without_the_secret(
+    stack: Stack, telegram: FakeInThread, tmp_path: Any
+) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": f"{telegram.fake.url}/bot",
+        "TELEGRAM_MODE": "webhook",
+        "TELEGRAM_WEBHOOK_URL": "https://assistant.wadi.example/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": "s3cret-value",
+        "TELEGRAM_WEBHOOK_PORT": str(port),
+        "RASA_URL": stack.rasa_url,
+    }
+    log_path = tmp_path / "webhook.log"
+    with log_path.open("wb") as log:
+        bridge = subprocess.Popen(
+            [sys.executable, "-m", "bot.telegram_channel"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while b"Telegram bridge ready" not in log_path.read_bytes():
+            assert bridge.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.3)
+        assert telegram.fake.webhook is not None
+        assert telegram.fake.webhook["secret_token"] == "s3cret-value"
+        chat = Chat(telegram)
+        update = {"update_id": 424242, **telegram.call(telegram.fake.text_message, chat.id, "hi")}
+        url = f"http://127.0.0.1:{port}/telegram/webhook"
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            with pytest.raises(Exception) as refused:
+                post(url, update, headers)
+            assert getattr(refused.value, "code", None) == 403
+        with pytest.raises(Exception) as malformed:
+            post(url, {"not": "an update"}, {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"})
+        assert getattr(malformed.value, "code", None) == 400
+        assert post(url, update, {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"}) == 200
+        assert chat.replies()
+    finally:
+        bridge.send_signal(signal.SIGTERM)
+        bridge.wait(timeout=30)
+
+
+def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> int:
+    import urllib.request
+
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **headers},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
