@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from .common import conversation_lang, fallback_payload, latest_text
@@ -40,4 +41,6 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         await answer_fallback(dispatcher, tracker, conversation_lang(tracker))
-        return []
+        # Also the core fallback: revert the message, or the same unsure prediction would
+        # come back and the fallback would repeat until Rasa's circuit breaker.
+        return [UserUtteranceReverted()]

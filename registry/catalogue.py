@@ -16,12 +16,12 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
+from language.normalise import normalise as arabic_normalise
+
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "fr", "ar")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_ARABIC_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")
-_ARABIC_LETTER_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -30,10 +30,9 @@ class CatalogueError(ValueError):
 
 
 def normalise(text: str) -> str:
-    """Fold case, accents, Arabic letter variants and punctuation for matching."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch) or "\u0600" <= ch <= "\u06ff")
-    text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_LETTER_FORMS)
+    """Fold case, accents, Arabic letter variants, digits and punctuation for matching."""
+    text = unicodedata.normalize("NFKD", arabic_normalise(text.casefold()))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", text).strip()
 
 

@@ -30,10 +30,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def http_json(method: str, url: str, body: Any = None, timeout: float = 60) -> Any:
+def http_json(
+    method: str,
+    url: str,
+    body: Any = None,
+    timeout: float = 60,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """The decoded JSON answer; urllib.error.HTTPError (with .code) for a 4xx or 5xx."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.load(response)
@@ -112,9 +122,8 @@ class Conversation:
         return [b for r in self.replies for b in r.get("buttons", [])]
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("stack")
+def new_stack(root: Path, **extra_env: str) -> Stack:
+    """A stack on free ports, with its own databases under root and its own catalogue copy."""
     catalogue_dir = root / "catalogue"
     shutil.copytree(PROJECT_DIR / "registry" / "catalogue", catalogue_dir)
     ports = {name: free_port() for name in ("REGISTRY_PORT", "ACTIONS_PORT", "RASA_PORT")}
@@ -123,8 +132,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         **{name: str(port) for name, port in ports.items()},
         "CSA_VAR_DIR": str(root / "var"),
         "REGISTRY_CATALOGUE_DIR": str(catalogue_dir),
+        **extra_env,
     }
-    stack = Stack(
+    return Stack(
         rasa_url=f"http://127.0.0.1:{ports['RASA_PORT']}",
         registry_url=f"http://127.0.0.1:{ports['REGISTRY_PORT']}",
         catalogue_dir=catalogue_dir,
@@ -132,6 +142,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env=env,
         log_path=root / "stack.log",
     )
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    stack = new_stack(tmp_path_factory.mktemp("stack"))
     stack.start()
     try:
         yield stack

@@ -4,22 +4,21 @@ by scripts/start.sh with a token, talking to the local fake Bot API instead of T
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import psutil
 import pytest
 
-from tests.e2e.conftest import PROJECT_DIR, Stack, free_port, http_json
+from tests.e2e.conftest import PROJECT_DIR, Stack, free_port, http_json, new_stack
 from tests.telegram_channel.fake_bot_api import FakeBotAPI, RecordedRequest
 
 TOKEN = "123456789:AAHfakeTokenForLocalTestsOnly0123456"
@@ -106,26 +105,11 @@ def telegram() -> Iterator[FakeInThread]:
 
 @pytest.fixture(scope="module")
 def stack(telegram: FakeInThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("telegram-stack")
-    catalogue_dir = root / "catalogue"
-    shutil.copytree(PROJECT_DIR / "registry" / "catalogue", catalogue_dir)
-    ports = {name: free_port() for name in ("REGISTRY_PORT", "ACTIONS_PORT", "RASA_PORT")}
-    env = {
-        **os.environ,
-        **{name: str(port) for name, port in ports.items()},
-        "CSA_VAR_DIR": str(root / "var"),
-        "REGISTRY_CATALOGUE_DIR": str(catalogue_dir),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": f"{telegram.fake.url}/bot",
-        "RASA_TIMEOUT_SECONDS": str(RASA_TIMEOUT_SECONDS),
-    }
-    stack = Stack(
-        rasa_url=f"http://127.0.0.1:{ports['RASA_PORT']}",
-        registry_url=f"http://127.0.0.1:{ports['REGISTRY_PORT']}",
-        catalogue_dir=catalogue_dir,
-        var_dir=root / "var",
-        env=env,
-        log_path=root / "stack.log",
+    stack = new_stack(
+        tmp_path_factory.mktemp("telegram-stack"),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=f"{telegram.fake.url}/bot",
+        RASA_TIMEOUT_SECONDS=str(RASA_TIMEOUT_SECONDS),
     )
     stack.start()
     try:
@@ -134,8 +118,9 @@ def stack(telegram: FakeInThread, tmp_path_factory: pytest.TempPathFactory) -> I
         stack.stop()
 
 
-def tracker(stack: Stack, chat_id: int) -> dict[str, Any]:
-    return http_json("GET", f"{stack.rasa_url}/conversations/telegram-{chat_id}/tracker")
+def tracker(stack: Stack, sender_id: str) -> dict[str, Any]:
+    """The conversation as Rasa stores it (its HTTP API)."""
+    return http_json("GET", f"{stack.rasa_url}/conversations/{sender_id}/tracker")
 
 
 def test_commands_are_registered_with_telegram(stack: Stack, telegram: FakeInThread) -> None:
@@ -208,7 +193,7 @@ def test_lang_choice_sticks_for_the_chat(stack: Stack, telegram: FakeInThread) -
     message_id = chooser.response["result"]["message_id"]
     telegram.inject("callback_query", chat.id, message_id, french["callback_data"])
     chat.replies()
-    assert tracker(stack, chat.id)["slots"]["lang"] == "fr"
+    assert tracker(stack, f"telegram-{chat.id}")["slots"]["lang"] == "fr"
     edits = telegram.call(telegram.fake.sent, "editMessageReplyMarkup")
     assert any(e.params.get("message_id") == message_id for e in edits)
 
@@ -218,7 +203,7 @@ def test_reset_starts_over(stack: Stack, telegram: FakeInThread) -> None:
     chat.say("what documents do I need for a driving licence?")
     [reply] = chat.say("/reset")
     assert "start over" in reply.params["text"]
-    assert tracker(stack, chat.id)["slots"]["service_id"] is None
+    assert tracker(stack, f"telegram-{chat.id}")["slots"]["service_id"] is None
 
 
 def test_forget_deletes_the_conversation(stack: Stack, telegram: FakeInThread) -> None:
@@ -267,12 +252,8 @@ def test_in_groups_each_user_has_their_own_conversation(
     records = telegram.messages_to(group, 2)
     # The second user has no service in context: the assistant asks which one.
     assert "WDD" not in records[1].params["text"]
-    service = tracker_of(stack, f"telegram-{group}-71")["slots"]["service_id"]
+    service = tracker(stack, f"telegram-{group}-71")["slots"]["service_id"]
     assert service == "passport"
-
-
-def tracker_of(stack: Stack, sender_id: str) -> dict[str, Any]:
-    return http_json("GET", f"{stack.rasa_url}/conversations/{sender_id}/tracker")
 
 
 def test_a_429_from_telegram_is_retried_after_retry_after(
@@ -283,6 +264,17 @@ def test_a_429_from_telegram_is_retried_after_retry_after(
     [reply] = chat.say("how much does a passport cost?")
     refused = [r for r in telegram.call(telegram.fake.calls, "sendMessage") if r.status == 429]
     assert refused and reply.timestamp - refused[-1].timestamp >= 2
+    assert "WDD" in reply.params["text"]
+
+
+def test_telegram_server_errors_are_retried_with_backoff(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    chat = Chat(telegram)
+    telegram.call(telegram.fake.fail_next, "sendMessage", 502, times=2)
+    [reply] = chat.say("how much does a passport cost?")
+    failed = [r for r in telegram.call(telegram.fake.calls, "sendMessage") if r.status == 502]
+    assert len(failed) == 2
     assert "WDD" in reply.params["text"]
 
 
@@ -366,28 +358,16 @@ def test_webhook_mode_rejects_requests_without_the_secret(
         chat = Chat(telegram)
         update = {"update_id": 424242, **telegram.call(telegram.fake.text_message, chat.id, "hi")}
         url = f"http://127.0.0.1:{port}/telegram/webhook"
+        secret = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"}
         for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
-            with pytest.raises(Exception) as refused:
-                post(url, update, headers)
-            assert getattr(refused.value, "code", None) == 403
-        with pytest.raises(Exception) as malformed:
-            post(url, {"not": "an update"}, {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"})
-        assert getattr(malformed.value, "code", None) == 400
-        assert post(url, update, {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"}) == 200
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                http_json("POST", url, update, headers=headers)
+            assert refused.value.code == 403
+        with pytest.raises(urllib.error.HTTPError) as malformed:
+            http_json("POST", url, {"not": "an update"}, headers=secret)
+        assert malformed.value.code == 400
+        assert http_json("POST", url, update, headers=secret) == {"ok": True}
         assert chat.replies()
     finally:
         bridge.send_signal(signal.SIGTERM)
         bridge.wait(timeout=30)
-
-
-def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> int:
-    import urllib.request
-
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", **headers},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status

@@ -1,0 +1,45 @@
+"""Which of English, French and Arabic a citizen's message is written in.
+
+Arabic is told by its script (an Arabic sentence with a French document name is Arabic), and
+Arabizi (Arabic in Latin letters with digits for sounds, "chnowa", "9addech") by its spelling;
+English and French by lingua, restricted to those two, when it is confident. Short or unclear
+messages ("ok", a reference number) return None: the conversation keeps its language.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+LATIN_LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
+# Latin words with a digit inside standing for an Arabic sound: 3 (ع), 7 (ح), 9 (ق), 5 (خ), 2 (ء).
+ARABIZI_WORD = re.compile(r"\b[a-z]*[a-z][23579][a-z]+\b|\b[23579][a-z]{2,}\b", re.IGNORECASE)
+LINGUA_LANGUAGES = {Language.ENGLISH: "en", Language.FRENCH: "fr"}
+MIN_CONFIDENCE = 0.70
+MIN_LATIN_LETTERS = 6
+
+
+@lru_cache(maxsize=1)
+def latin_detector() -> LanguageDetector:
+    return LanguageDetectorBuilder.from_languages(*LINGUA_LANGUAGES).build()
+
+
+def detect_language(text: str) -> str | None:
+    """en, fr or ar when the message says so clearly enough; None otherwise."""
+    if text.startswith("/"):  # a button payload or a command, not words
+        return None
+    arabic = len(ARABIC_LETTER.findall(text))
+    latin = len(LATIN_LETTER.findall(text))
+    # An Arabic sentence may carry long Latin names ("أضف Bob Klose إلى ..."): it is Arabic
+    # when it opens in Arabic, or when Arabic letters are not far outnumbered.
+    if arabic and (ARABIC_LETTER.match(text.lstrip()) or arabic >= latin / 2):
+        return "ar"
+    if len(ARABIZI_WORD.findall(text)) >= 1 and latin >= 3:
+        return "ar"
+    if latin < MIN_LATIN_LETTERS:
+        return None
+    best = latin_detector().compute_language_confidence_values(text)[0]
+    return LINGUA_LANGUAGES[best.language] if best.value >= MIN_CONFIDENCE else None

@@ -1,0 +1,303 @@
+"""Evaluate NLU pipelines on the held-out sets, per language, and compare them.
+
+    .venv/bin/python scripts/evaluate_nlu.py                      # full report into docs/
+    .venv/bin/python scripts/evaluate_nlu.py --model models/X.tar.gz --sample 5 --out /tmp/r
+
+--model evaluates that trained model as config.yml's (no training); the other candidates are
+trained only when named with --configs.
+
+For each pipeline config: trains an NLU model on data/nlu (`rasa train nlu`), runs Rasa's own
+`rasa test nlu` on tests/nlu/{en,fr,ar}.yml (reports, confusion matrices, histograms), and
+parses the held-out sentences to measure what the citizen sees: the right service named (the
+entity, else the registry's search, as the assistant does) and out-of-scope sentences answered
+with the fallback. Writes <out>/evaluation.md, per-language tables and images, and a
+comparison plot. The held-out sentences are never used for training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+LANGUAGES = ("en", "fr", "ar")
+HELD_OUT = PROJECT_DIR / "tests" / "nlu"
+OUT_OF_SCOPE = {
+    "en": PROJECT_DIR.parent / "shared" / "eval" / "out_of_scope.en.txt",
+    "ar": PROJECT_DIR.parent / "shared" / "eval" / "out_of_scope.ar.txt",
+    "fr": HELD_OUT / "oos_fr.txt",
+}
+FALLBACK_INTENTS = {"out_of_scope", "nlu_fallback"}
+DEFAULT_CONFIGS = [
+    PROJECT_DIR / "config.yml",
+    PROJECT_DIR / "docs" / "pipelines" / "words-diet.yml",
+    PROJECT_DIR / "docs" / "pipelines" / "chars-logreg-crf.yml",
+]
+RASA = str(Path(sys.executable).parent / "rasa")
+QUIET = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+
+
+@dataclass
+class LanguageScore:
+    intent_macro_f1: float
+    service_accuracy: float
+    service_questions: int
+    fallback_rate: float
+    out_of_scope: int
+
+
+@dataclass
+class PipelineResult:
+    name: str
+    config: Path
+    training_seconds: float | None
+    scores: dict[str, LanguageScore] = field(default_factory=dict)
+
+
+def held_out_set(lang: str, sample: int | None, work: Path) -> Path:
+    """The held-out file for lang, or a small sample of it (first examples of each intent)."""
+    source = HELD_OUT / f"{lang}.yml"
+    if sample is None:
+        return source
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(source))
+    by_intent: dict[str, list[Any]] = {}
+    for example in data.training_examples:
+        by_intent.setdefault(example.get("intent"), []).append(example)
+    kept = [e for examples in by_intent.values() for e in examples[:sample]]
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    target = work / f"sample-{lang}.yml"
+    target.write_text(TrainingData(kept).nlu_as_yaml(), encoding="utf-8")
+    return target
+
+
+def out_of_scope_sentences(lang: str, sample: int | None) -> list[str]:
+    lines = OUT_OF_SCOPE[lang].read_text(encoding="utf-8").splitlines()
+    sentences = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return sentences[:sample] if sample else sentences
+
+
+def train(config: Path, work: Path) -> tuple[Path, float]:
+    started = time.monotonic()
+    subprocess.run(
+        [
+            RASA,
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            "data/nlu",
+            "--out",
+            str(work),
+            "--fixed-model-name",
+            config.stem,
+            "--quiet",
+        ],
+        cwd=PROJECT_DIR,
+        env=QUIET,
+        check=True,
+    )
+    return work / f"{config.stem}.tar.gz", time.monotonic() - started
+
+
+def rasa_test(model: Path, data: Path, out: Path) -> dict[str, Any]:
+    subprocess.run(
+        [
+            RASA,
+            "test",
+            "nlu",
+            "--model",
+            str(model),
+            "--nlu",
+            str(data),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        cwd=PROJECT_DIR,
+        env=QUIET,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return json.loads((out / "intent_report.json").read_text())
+
+
+async def parse_all(model: Path, texts: list[str]) -> list[dict[str, Any]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    return [await agent.parse_message(text) for text in texts]
+
+
+def named_service(parse: dict[str, Any], catalogue: Any) -> str | None:
+    """The service the assistant would take: a known entity value, else a confident search."""
+    from actions.services import CONFIDENT_MATCH
+
+    for entity in parse.get("entities", []):
+        if entity.get("entity") == "service":
+            value = str(entity.get("value"))
+            if value in catalogue.services:
+                return value
+            matches = catalogue.search_services(value)
+            if matches:
+                return matches[0][0]
+    matches = catalogue.search_services(parse.get("text", ""))
+    return matches[0][0] if matches and matches[0][1] >= CONFIDENT_MATCH else None
+
+
+def evaluate(model: Path, lang: str, data: Path, out: Path, sample: int | None) -> LanguageScore:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from registry.catalogue import Catalogue
+
+    report = rasa_test(model, data, out)
+    examples = [
+        (e.get("text"), next(x["value"] for x in e.get("entities", []) if x["entity"] == "service"))
+        for e in load_data(str(data)).training_examples
+        if any(x["entity"] == "service" for x in e.get("entities") or [])
+    ]
+    oos = out_of_scope_sentences(lang, sample)
+    parses = asyncio.run(parse_all(model, [text for text, _ in examples] + oos))
+    catalogue = Catalogue.load(PROJECT_DIR / "registry" / "catalogue")
+    right = sum(
+        named_service(parse, catalogue) == expected
+        for parse, (_, expected) in zip(parses, examples, strict=False)
+    )
+    fallbacks = sum(p["intent"]["name"] in FALLBACK_INTENTS for p in parses[len(examples) :])
+    return LanguageScore(
+        intent_macro_f1=report["macro avg"]["f1-score"],
+        service_accuracy=right / len(examples) if examples else 0.0,
+        service_questions=len(examples),
+        fallback_rate=fallbacks / len(oos) if oos else 0.0,
+        out_of_scope=len(oos),
+    )
+
+
+def plot(results: list[PipelineResult], target: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = [
+        ("intent_macro_f1", "intent macro-F1"),
+        ("service_accuracy", "right service"),
+        ("fallback_rate", "out-of-scope → fallback"),
+    ]
+    figure, axes = plt.subplots(1, len(metrics), figsize=(14, 4), sharey=True)
+    width = 0.8 / len(results)
+    for axis, (key, title) in zip(axes, metrics, strict=True):
+        for index, result in enumerate(results):
+            values = [getattr(result.scores[lang], key) for lang in LANGUAGES]
+            positions = [n + index * width for n in range(len(LANGUAGES))]
+            axis.bar(positions, values, width, label=result.name)
+        axis.axhline(0.9, color="grey", linestyle="--", linewidth=1)
+        axis.set_xticks([n + width * (len(results) - 1) / 2 for n in range(len(LANGUAGES))])
+        axis.set_xticklabels(LANGUAGES)
+        axis.set_title(title)
+        axis.set_ylim(0, 1)
+    axes[0].legend(loc="lower left", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(target, dpi=120)
+
+
+def report(results: list[PipelineResult], out: Path, command: str, sample: int | None) -> str:
+    lines = [
+        "# NLU evaluation",
+        "",
+        f"Command: `{command}`  ",
+        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        + (f" (sample of {sample} per intent)" if sample else ""),
+        "",
+        "Held-out sets: `tests/nlu/{en,fr,ar}.yml` (written apart from the training data, with "
+        "different phrasing); out-of-scope: `../shared/eval/out_of_scope.{en,ar}.txt` and "
+        "`tests/nlu/oos_fr.txt`. None of them is used for training.",
+        "",
+        "- intent macro-F1: from Rasa's `rasa test nlu` (`intent_report.json`, macro avg)",
+        "- right service: share of in-scope service questions where the assistant takes the "
+        "right service (the `service` entity, else the registry's spelling-tolerant search)",
+        "- fallback: share of out-of-scope sentences classified `out_of_scope` or "
+        "`nlu_fallback`, which the assistant answers with its fallback",
+        "",
+        "![comparison](comparison.png)",
+        "",
+    ]
+    for result in results:
+        seconds = f"{result.training_seconds:.0f} s" if result.training_seconds else "not measured"
+        lines += [
+            f"## {result.name} (`{result.config.relative_to(PROJECT_DIR)}`), training {seconds}",
+            "",
+            "| language | intent macro-F1 | right service | service questions | fallback | "
+            "out-of-scope sentences |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for lang in LANGUAGES:
+            s = result.scores[lang]
+            lines.append(
+                f"| {lang} | {s.intent_macro_f1:.3f} | {s.service_accuracy:.1%} | "
+                f"{s.service_questions} | {s.fallback_rate:.1%} | {s.out_of_scope} |"
+            )
+        lines += [
+            "",
+            "Confusion matrices: "
+            + ", ".join(
+                f"[{lang}]({result.name}/{lang}/intent_confusion_matrix.png)" for lang in LANGUAGES
+            ),
+            "",
+        ]
+    text = "\n".join(lines)
+    (out / "evaluation.md").write_text(text + "\n", encoding="utf-8")
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--configs", nargs="+", type=Path, help="pipeline configs to compare")
+    parser.add_argument("--model", type=Path, help="a trained model of config.yml to reuse")
+    parser.add_argument("--sample", type=int, help="only this many examples per intent")
+    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "docs")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        default = [PROJECT_DIR / "config.yml"] if args.model else DEFAULT_CONFIGS
+        for config in [path.resolve() for path in args.configs or default]:
+            name = config.stem if config.stem != "config" else "chars-diet (config.yml)"
+            result_dir = args.out / "evaluation" / config.stem
+            shutil.rmtree(result_dir, ignore_errors=True)
+            if args.model and config == PROJECT_DIR / "config.yml":
+                model, seconds = args.model, None
+            else:
+                model, seconds = train(config, work)
+            result = PipelineResult(name, config, seconds)
+            for lang in LANGUAGES:
+                data = held_out_set(lang, args.sample, work)
+                result.scores[lang] = evaluate(model, lang, data, result_dir / lang, args.sample)
+            results.append(result)
+            print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in result.scores.items()), flush=True)
+    for result in results:
+        result.name = result.config.stem
+    plot(results, args.out / "evaluation" / "comparison.png")
+    print(report(results, args.out / "evaluation", command, args.sample))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Language of a message, and Arabic normalisation (NLU, registry search, reference numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from language.detection import detect_language
+from language.normalise import normalise, normalise_with_offsets
+from language.rasa_components import normalise_message
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("how much does a passport cost?", "en"),
+        ("combien coûte le passeport ?", "fr"),
+        ("je veux une carte d identite stp", "fr"),
+        ("قداش يكلف الباسبور", "ar"),
+        ("نحب نجدد le passeport", "ar"),  # an Arabic sentence with a French document name
+        ("أضف Bob Klose إلى la mejor música", "ar"),  # opens in Arabic, long Latin names
+        ("chnowa el wra9i lel passeport", "ar"),  # Arabizi
+        ("ok", None),  # too short to tell: the conversation keeps its language
+        ("CIV-2026-00042", None),
+        ('/inform{"rating": "5"}', None),  # a button payload
+    ],
+)
+def test_detect_language(text: str, language: str | None) -> None:
+    assert detect_language(text) == language
+
+
+def test_arabic_forms_and_digits_are_folded() -> None:
+    assert normalise("أُرِيدُ بطاقـــة التَّعريف") == "اريد بطاقه التعريف"
+    assert normalise("إلى مستشفى") == "الي مستشفي"
+    assert normalise("CIV-٢٠٢٦-٠٠٠٤٢ و ۱۲") == "CIV-2026-00042 و 12"
+    assert normalise("carte d'identité") == "carte d'identité"  # Latin text untouched
+
+
+def test_offsets_follow_removed_characters() -> None:
+    text, offsets = normalise_with_offsets("بَطاقة")
+    assert text == "بطاقه"
+    assert offsets == [0, 1, 1, 2, 3, 4, 5]
+
+
+def test_entities_of_training_examples_keep_their_words() -> None:
+    text = "أُرِيد جَواز السَّفر"
+    start = text.index("جَواز")
+    message = Message(
+        data={
+            "text": text,
+            "entities": [
+                {"entity": "service", "value": "passport", "start": start, "end": len(text)},
+            ],
+        }
+    )
+    normalise_message(message)
+    entity = message.get("entities")[0]
+    assert message.get("text")[entity["start"] : entity["end"]] == "جواز السفر"
+    assert entity["value"] == "passport"
+
+
+async def test_choosing_a_language_confirms_in_that_language() -> None:
+    import yaml
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.language import ActionSetLanguage
+
+    domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
+    tracker = Tracker(
+        "someone",
+        {"lang": "en"},
+        {
+            "text": "speak Arabic",
+            "intent": {"name": "set_language"},
+            "entities": [{"entity": "language", "value": "ar"}],
+        },
+        [],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ActionSetLanguage().run(dispatcher, tracker, domain)
+    assert events == [{"event": "slot", "name": "lang", "value": "ar", "timestamp": None}]
+    assert "بالعربية" in dispatcher.messages[0]["text"]
