@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from .common import conversation_lang, fallback_payload, latest_text
@@ -40,7 +40,9 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        await answer_fallback(dispatcher, tracker, conversation_lang(tracker))
+        lang = conversation_lang(tracker)
+        await answer_fallback(dispatcher, tracker, lang)
         # Also the core fallback: revert the message, or the same unsure prediction would
-        # come back and the fallback would repeat until Rasa's circuit breaker.
-        return [UserUtteranceReverted()]
+        # come back and the fallback would repeat until Rasa's circuit breaker. The language
+        # the message was written in is kept.
+        return [UserUtteranceReverted(), SlotSet("lang", lang)]

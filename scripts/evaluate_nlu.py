@@ -43,7 +43,7 @@ FALLBACK_INTENTS = {"out_of_scope", "nlu_fallback"}
 DEFAULT_CONFIGS = [
     PROJECT_DIR / "config.yml",
     PROJECT_DIR / "docs" / "pipelines" / "words-diet.yml",
-    PROJECT_DIR / "docs" / "pipelines" / "chars-logreg-crf.yml",
+    PROJECT_DIR / "docs" / "pipelines" / "chars-diet.yml",
 ]
 RASA = str(Path(sys.executable).parent / "rasa")
 QUIET = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}

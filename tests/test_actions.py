@@ -595,7 +595,10 @@ async def test_out_of_scope_message_gets_the_fallback_without_a_service(
     assert reply.only["custom"] == {"fallback": True, "lang": "en"}
     assert "service_id" not in reply.only["custom"]
     assert reply.only["buttons"] == []
-    assert reply.events == [{"event": "rewind", "timestamp": None}]  # no fallback loop
+    assert reply.events == [
+        {"event": "rewind", "timestamp": None},  # no fallback loop
+        {"event": "slot", "name": "lang", "value": "en", "timestamp": None},
+    ]
 
 
 async def test_fallback_suggests_a_close_service_match(live_registry: LiveRegistry) -> None:

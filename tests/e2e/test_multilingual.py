@@ -54,7 +54,7 @@ def test_arabic_life_event(stack: Stack, conversation: Conversation) -> None:
 
 
 def test_reference_with_eastern_arabic_digits(stack: Stack, conversation: Conversation) -> None:
-    conversation.say("أريد معرفة حالة ملفي")
+    conversation.say("حالة طلبي")
     conversation.say("CIV-٢٠٢٦-٠٠٠٤٢")
     status = stack.registry("/v1/applications/CIV-2026-00042?lang=ar")
     assert status["status_label"] in conversation.text
