@@ -627,6 +627,19 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
     def at(i: int) -> int:
         return data[i] if i < n else 0
 
+    def read_parenthesised(start: int) -> tuple[bytearray, int]:
+        """The bytes up to the closing ")", backslash escapes resolved, and where it stopped."""
+        j = start
+        collected = bytearray()
+        while j < n and data[j] != ord(")"):
+            if data[j] == ord("\\") and 0 < at(j + 1) <= 126:
+                collected.append(data[j + 1])
+                j += 2
+                continue
+            collected.append(data[j])
+            j += 1
+        return collected, j
+
     out = bytearray()
     entities: list[dict[str, Any]] = []
     stack: list[_Open] = []
@@ -776,14 +789,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
             else:
                 i += 2
                 url_begin = i
-                collected = bytearray()
-                while i < n and data[i] != ord(")"):
-                    if data[i] == ord("\\") and 0 < at(i + 1) <= 126:
-                        collected.append(data[i + 1])
-                        i += 2
-                        continue
-                    collected.append(data[i])
-                    i += 1
+                collected, i = read_parenthesised(i)
                 if at(i) != ord(")"):
                     raise EntityParseError(f"Can't find end of a URL at byte offset {url_begin}")
                 url = _text(collected)
@@ -795,14 +801,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
                 raise EntityParseError("Custom emoji entity must contain a tg://emoji URL")
             i += 2
             url_begin = i
-            collected = bytearray()
-            while i < n and data[i] != ord(")"):
-                if data[i] == ord("\\") and 0 < at(i + 1) <= 126:
-                    collected.append(data[i + 1])
-                    i += 2
-                    continue
-                collected.append(data[i])
-                i += 1
+            collected, i = read_parenthesised(i)
             if at(i) != ord(")"):
                 raise EntityParseError(
                     f"Can't find end of a custom emoji URL at byte offset {url_begin}"
