@@ -21,19 +21,14 @@ sys.path.insert(0, str(PROJECT_DIR))
 from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
 
 from language.detection import detect_language  # noqa: E402
+from scripts.evaluate_nlu import HELD_OUT, out_of_scope_sentences  # noqa: E402
 
 LANGUAGES = ("en", "fr", "ar")
-OUT_OF_SCOPE = {
-    "en": PROJECT_DIR.parent / "shared" / "eval" / "out_of_scope.en.txt",
-    "ar": PROJECT_DIR.parent / "shared" / "eval" / "out_of_scope.ar.txt",
-    "fr": PROJECT_DIR / "tests" / "nlu" / "oos_fr.txt",
-}
 
 
 def sentences(lang: str) -> list[str]:
-    held_out = [e.get("text") for e in load_data(f"tests/nlu/{lang}.yml").training_examples]
-    lines = OUT_OF_SCOPE[lang].read_text(encoding="utf-8").splitlines()
-    return held_out + [line.strip() for line in lines if line.strip()]
+    held_out = load_data(str(HELD_OUT / f"{lang}.yml")).training_examples
+    return [e.get("text") for e in held_out] + out_of_scope_sentences(lang)
 
 
 def candidates() -> dict[str, Callable[[str], str | None]]:

@@ -34,9 +34,11 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 LANGUAGES = ("en", "fr", "ar")
 HELD_OUT = PROJECT_DIR / "tests" / "nlu"
+# The development out-of-scope sentences live beside the project, in shared/eval/.
+SHARED_EVAL = Path(os.environ.get("CSA_SHARED_DIR", PROJECT_DIR.parent / "shared")) / "eval"
 OUT_OF_SCOPE = {
-    "en": PROJECT_DIR.parent / "shared" / "eval" / "out_of_scope.en.txt",
-    "ar": PROJECT_DIR.parent / "shared" / "eval" / "out_of_scope.ar.txt",
+    "en": SHARED_EVAL / "out_of_scope.en.txt",
+    "ar": SHARED_EVAL / "out_of_scope.ar.txt",
     "fr": HELD_OUT / "oos_fr.txt",
 }
 FALLBACK_INTENTS = {"out_of_scope", "nlu_fallback"}
@@ -85,8 +87,11 @@ def held_out_set(lang: str, sample: int | None, work: Path) -> Path:
     return target
 
 
-def out_of_scope_sentences(lang: str, sample: int | None) -> list[str]:
-    lines = OUT_OF_SCOPE[lang].read_text(encoding="utf-8").splitlines()
+def out_of_scope_sentences(lang: str, sample: int | None = None) -> list[str]:
+    path = OUT_OF_SCOPE[lang]
+    if not path.exists():
+        raise SystemExit(f"{path} not found: set CSA_SHARED_DIR to the folder holding eval/")
+    lines = path.read_text(encoding="utf-8").splitlines()
     sentences = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     return sentences[:sample] if sample else sentences
 
