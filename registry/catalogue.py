@@ -56,15 +56,13 @@ class Catalogue:
     offices: dict[str, dict[str, Any]]
     statuses: dict[str, dict[str, Any]]
     applications: list[dict[str, Any]]
-    _search_terms: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _service_terms: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _life_event_terms: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._check_references()
-        for service_id, service in self.services.items():
-            names = [*service["title"].values()]
-            for words in service.get("keywords", {}).values():
-                names.extend(words)
-            self._search_terms[service_id] = sorted({normalise(n) for n in names if n})
+        self._service_terms = {sid: _search_terms(s) for sid, s in self.services.items()}
+        self._life_event_terms = {eid: _search_terms(e) for eid, e in self.life_events.items()}
 
     @classmethod
     def load(cls, directory: Path) -> Catalogue:
@@ -176,32 +174,35 @@ class Catalogue:
 
     def search_services(self, query: str) -> list[tuple[str, float]]:
         """Services whose names or synonyms match query, best first, with a 0-100 score."""
-        text = normalise(query)
-        if not text:
-            return []
-        scored = []
-        for service_id, terms in self._search_terms.items():
-            score = max(_match_score(text, term) for term in terms)
-            if score >= MATCH_THRESHOLD:
-                scored.append((service_id, round(score, 1)))
-        scored.sort(key=lambda item: (-item[1], item[0]))
-        return scored
+        return _rank(self._service_terms, query)
 
     def search_life_events(self, query: str) -> list[tuple[str, float]]:
-        text = normalise(query)
-        scored = []
-        for event_id, event in self.life_events.items():
-            terms = [*event["title"].values()] + [
-                word for words in event.get("keywords", {}).values() for word in words
-            ]
-            score = max(_match_score(text, normalise(term)) for term in terms)
-            if score >= MATCH_THRESHOLD:
-                scored.append((event_id, round(score, 1)))
-        scored.sort(key=lambda item: (-item[1], item[0]))
-        return scored
+        """Life events whose names or synonyms match query, best first, with a 0-100 score."""
+        return _rank(self._life_event_terms, query)
 
 
 MATCH_THRESHOLD = 80.0
+
+
+def _search_terms(record: dict[str, Any]) -> list[str]:
+    """A record's titles and keywords in every language, normalised once, at load."""
+    names = [*record["title"].values()]
+    for words in record.get("keywords", {}).values():
+        names.extend(words)
+    return sorted({normalise(name) for name in names if name})
+
+
+def _rank(terms_by_id: dict[str, list[str]], query: str) -> list[tuple[str, float]]:
+    text = normalise(query)
+    if not text:
+        return []
+    scored = []
+    for identifier, terms in terms_by_id.items():
+        score = max(_match_score(text, term) for term in terms)
+        if score >= MATCH_THRESHOLD:
+            scored.append((identifier, round(score, 1)))
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return scored
 
 
 def _match_score(query: str, term: str) -> float:

@@ -237,11 +237,11 @@ def check_bookable(
     office = catalogue.offices[office_id]
     if service_id not in office["services"]:
         raise bad_request(f"office {office_id!r} does not handle service {service_id!r}", "service")
-    today = country_now(catalogue).date()
+    now = country_now(catalogue)
+    today = now.date()
     last = today + timedelta(days=settings.booking_horizon_days)
     if not today <= day <= last:
         raise bad_request(f"date must be between {today} and {last}", "date")
-    now = country_now(catalogue)
     return [
         t
         for t in slot_times(office, day, settings.slot_minutes)
