@@ -10,8 +10,9 @@ For each pipeline config: trains an NLU model on data/nlu (`rasa train nlu`), ru
 `rasa test nlu` on tests/nlu/{en,fr,ar}.yml (reports, confusion matrices, histograms), and
 parses the held-out sentences to measure what the citizen sees: the right service named (the
 entity, else the registry's search, as the assistant does) and out-of-scope sentences answered
-with the fallback. Writes <out>/evaluation.md, per-language tables and images, and a
-comparison plot. The held-out sentences are never used for training.
+with the fallback. Writes the summary with per-language tables to <out>/evaluation.md, and
+Rasa's reports, confusion matrices and a comparison plot under <out>/evaluation/. The held-out
+sentences are never used for training.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ DEFAULT_CONFIGS = [
     PROJECT_DIR / "docs" / "pipelines" / "words-diet.yml",
     PROJECT_DIR / "docs" / "pipelines" / "chars-diet.yml",
 ]
+COMPARISON_PLOT = "evaluation/comparison.png"
 RASA = str(Path(sys.executable).parent / "rasa")
 QUIET = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
 
@@ -58,6 +60,8 @@ class LanguageScore:
     service_questions: int
     fallback_rate: float
     out_of_scope: int
+    # The cost of a high fallback threshold: in-scope sentences that get the fallback.
+    in_scope_fallback_rate: float
 
 
 @dataclass
@@ -171,25 +175,31 @@ def evaluate(model: Path, lang: str, data: Path, out: Path, sample: int | None) 
     from registry.catalogue import Catalogue
 
     report = rasa_test(model, data, out)
+    in_scope = load_data(str(data)).training_examples
+    oos = out_of_scope_sentences(lang, sample)
+    parses = asyncio.run(parse_all(model, [e.get("text") for e in in_scope] + oos))
+    in_scope_parses, oos_parses = parses[: len(in_scope)], parses[len(in_scope) :]
+    # Service questions: the held-out sentences that name a service.
     examples = [
-        (e.get("text"), next(x["value"] for x in e.get("entities", []) if x["entity"] == "service"))
-        for e in load_data(str(data)).training_examples
+        (parse, next(x["value"] for x in e.get("entities") if x["entity"] == "service"))
+        for e, parse in zip(in_scope, in_scope_parses, strict=True)
         if any(x["entity"] == "service" for x in e.get("entities") or [])
     ]
-    oos = out_of_scope_sentences(lang, sample)
-    parses = asyncio.run(parse_all(model, [text for text, _ in examples] + oos))
     catalogue = Catalogue.load(PROJECT_DIR / "registry" / "catalogue")
-    right = sum(
-        named_service(parse, catalogue) == expected
-        for parse, (_, expected) in zip(parses, examples, strict=False)
+    right = sum(named_service(parse, catalogue) == expected for parse, expected in examples)
+    fallbacks = sum(p["intent"]["name"] in FALLBACK_INTENTS for p in oos_parses)
+    wrongly_fallen_back = sum(
+        p["intent"]["name"] in FALLBACK_INTENTS
+        for e, p in zip(in_scope, in_scope_parses, strict=True)
+        if e.get("intent") not in FALLBACK_INTENTS
     )
-    fallbacks = sum(p["intent"]["name"] in FALLBACK_INTENTS for p in parses[len(examples) :])
     return LanguageScore(
         intent_macro_f1=report["macro avg"]["f1-score"],
         service_accuracy=right / len(examples) if examples else 0.0,
         service_questions=len(examples),
         fallback_rate=fallbacks / len(oos) if oos else 0.0,
         out_of_scope=len(oos),
+        in_scope_fallback_rate=wrongly_fallen_back / len(in_scope) if in_scope else 0.0,
     )
 
 
@@ -222,6 +232,7 @@ def plot(results: list[PipelineResult], target: Path) -> None:
 
 
 def report(results: list[PipelineResult], out: Path, command: str, sample: int | None) -> str:
+    """The summary, written to <out>/evaluation.md; what it links to is in <out>/evaluation/."""
     lines = [
         "# NLU evaluation",
         "",
@@ -233,13 +244,16 @@ def report(results: list[PipelineResult], out: Path, command: str, sample: int |
         "different phrasing); out-of-scope: `../shared/eval/out_of_scope.{en,ar}.txt` and "
         "`tests/nlu/oos_fr.txt`. None of them is used for training.",
         "",
-        "- intent macro-F1: from Rasa's `rasa test nlu` (`intent_report.json`, macro avg)",
+        "- intent macro-F1: from Rasa's `rasa test nlu` (`intent_report.json`, macro avg; Rasa "
+        "scores the classifier's own intent, before the fallback threshold)",
         "- right service: share of in-scope service questions where the assistant takes the "
         "right service (the `service` entity, else the registry's spelling-tolerant search)",
         "- fallback: share of out-of-scope sentences classified `out_of_scope` or "
         "`nlu_fallback`, which the assistant answers with its fallback",
+        "- in-scope → fallback: share of in-scope held-out sentences that get the fallback "
+        "instead (the price of the fallback threshold)",
         "",
-        "![comparison](comparison.png)",
+        f"![comparison]({COMPARISON_PLOT})",
         "",
     ]
     for result in results:
@@ -248,20 +262,22 @@ def report(results: list[PipelineResult], out: Path, command: str, sample: int |
             f"## {result.name} (`{result.config.relative_to(PROJECT_DIR)}`), training {seconds}",
             "",
             "| language | intent macro-F1 | right service | service questions | fallback | "
-            "out-of-scope sentences |",
-            "|---|---:|---:|---:|---:|---:|",
+            "out-of-scope sentences | in-scope → fallback |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for lang in LANGUAGES:
             s = result.scores[lang]
             lines.append(
                 f"| {lang} | {s.intent_macro_f1:.3f} | {s.service_accuracy:.1%} | "
-                f"{s.service_questions} | {s.fallback_rate:.1%} | {s.out_of_scope} |"
+                f"{s.service_questions} | {s.fallback_rate:.1%} | {s.out_of_scope} | "
+                f"{s.in_scope_fallback_rate:.1%} |"
             )
         lines += [
             "",
             "Confusion matrices: "
             + ", ".join(
-                f"[{lang}]({result.name}/{lang}/intent_confusion_matrix.png)" for lang in LANGUAGES
+                f"[{lang}](evaluation/{result.name}/{lang}/intent_confusion_matrix.png)"
+                for lang in LANGUAGES
             ),
             "",
         ]
@@ -285,7 +301,7 @@ def main() -> None:
         work = Path(tmp)
         default = [PROJECT_DIR / "config.yml"] if args.model else DEFAULT_CONFIGS
         for config in [path.resolve() for path in args.configs or default]:
-            name = config.stem if config.stem != "config" else "chars-diet (config.yml)"
+            name = config.stem
             result_dir = args.out / "evaluation" / config.stem
             shutil.rmtree(result_dir, ignore_errors=True)
             if args.model and config == PROJECT_DIR / "config.yml":
@@ -298,10 +314,8 @@ def main() -> None:
                 result.scores[lang] = evaluate(model, lang, data, result_dir / lang, args.sample)
             results.append(result)
             print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in result.scores.items()), flush=True)
-    for result in results:
-        result.name = result.config.stem
-    plot(results, args.out / "evaluation" / "comparison.png")
-    print(report(results, args.out / "evaluation", command, args.sample))
+    plot(results, args.out / COMPARISON_PLOT)
+    print(report(results, args.out, command, args.sample))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The NLU evaluation command runs end to end on a small sample (the full run is a benchmark:
-see docs/evaluation/evaluation.md; this checks only that the command works)."""
+see docs/evaluation.md; this checks only that the command works)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_evaluation_report_on_a_sample(tmp_path: Path) -> None:
         check=True,
         timeout=900,
     )
-    report = (tmp_path / "evaluation" / "evaluation.md").read_text()
+    report = (tmp_path / "evaluation.md").read_text()
     for lang in ("en", "fr", "ar"):
         assert f"| {lang} |" in report
         matrix = tmp_path / "evaluation" / "config" / lang / "intent_confusion_matrix.png"
