@@ -11,7 +11,12 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from .registry_client import RegistryRejected, RegistryUnavailable
+from .registry_client import (
+    RegistryRejected,
+    RegistryUnavailable,
+    conversation_tag,
+    current_conversation_tag,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +85,7 @@ class RegistryAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        current_conversation_tag.set(conversation_tag(tracker.sender_id))
         try:
             return await self.act(dispatcher, tracker, domain)
         except (RegistryUnavailable, RegistryRejected) as exc:
@@ -107,6 +113,7 @@ class RegistryFormValidationAction(FormValidationAction, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        current_conversation_tag.set(conversation_tag(tracker.sender_id))
         try:
             return await super().run(dispatcher, tracker, domain)
         except RegistryUnavailable as exc:

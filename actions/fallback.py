@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from .common import conversation_lang, fallback_payload, latest_text
+from .common import RegistryAction, conversation_lang, fallback_payload, latest_text
 from .registry_client import RegistryUnavailable, registry
 
 # Suggestions must be close matches: an unrelated sentence should get no service at all.
@@ -33,11 +33,11 @@ async def answer_fallback(dispatcher: CollectingDispatcher, tracker: Tracker, la
     )
 
 
-class ActionFallback(Action):
+class ActionFallback(RegistryAction):
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         lang = conversation_lang(tracker)

@@ -9,7 +9,6 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from .common import RegistryAction, conversation_lang, latest_entity, latest_text
-from .fallback import answer_fallback
 from .registry_client import registry
 
 
@@ -30,7 +29,16 @@ class ActionAnswerLifeEvent(RegistryAction):
             if matches:
                 event = await registry.get_life_event(matches[0]["identifier"], lang)
         if event is None:
-            await answer_fallback(dispatcher, tracker, lang)
+            # Clearly a life event, but not one the words name: let the citizen pick.
+            events = await registry.list_life_events(lang)
+            buttons = [
+                {
+                    "title": e["title"],
+                    "payload": f'/life_event{{"life_event": "{e["identifier"]}"}}',
+                }
+                for e in events
+            ]
+            dispatcher.utter_message(response="utter_ask_which_life_event", buttons=buttons)
             return []
         steps = "\n".join(
             f"{s['step']}. {s['title']} ({s['competent_authority']['name']})"

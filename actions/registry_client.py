@@ -8,8 +8,10 @@ timed out may have been applied, so it is never sent twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +21,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 RETRYABLE_METHODS = frozenset({"GET", "DELETE"})
+# Each call carries an opaque tag of the conversation it serves, never the sender id, so that
+# the registry's request log can show which calls answered which message (the stage demo).
+CONVERSATION_HEADER = "X-Conversation-Tag"
+current_conversation_tag: ContextVar[str | None] = ContextVar("conversation_tag", default=None)
+
+
+def conversation_tag(sender_id: str) -> str:
+    return hashlib.sha256(sender_id.encode()).hexdigest()[:16]
 
 
 class RegistryUnavailable(Exception):
@@ -62,10 +72,12 @@ class RegistryClient:
         """The decoded JSON answer; None for a 404; RegistryRejected for other 4xx."""
         attempts = 1 + (self.retries if method in RETRYABLE_METHODS else 0)
         query = {k: v for k, v in (params or {}).items() if v is not None}
+        tag = current_conversation_tag.get()
+        headers = {CONVERSATION_HEADER: tag} if tag else None
         for attempt in range(1, attempts + 1):
             try:
                 async with self._session_for_loop().request(
-                    method, f"{self.base_url}{path}", params=query, json=json
+                    method, f"{self.base_url}{path}", params=query, json=json, headers=headers
                 ) as response:
                     if response.status >= 500:
                         raise RegistryUnavailable(f"{method} {path}: HTTP {response.status}")
@@ -115,6 +127,10 @@ class RegistryClient:
         return await self.request(
             "GET", f"/v1/life-events/{quote(event_id, safe='')}", params={"lang": lang}
         )
+
+    async def list_life_events(self, lang: str) -> list[dict[str, Any]]:
+        body = await self.request("GET", "/v1/life-events", params={"lang": lang})
+        return body["life_events"]
 
     async def search_life_events(self, text: str, lang: str) -> list[dict[str, Any]]:
         if not text.strip():

@@ -19,10 +19,13 @@ class StackSettings:
     registry_port: int
     actions_port: int
     rasa_port: int
+    demo_port: int
     var_dir: Path
     models_dir: Path
     registry_catalogue_dir: Path
-    rasa_api_token: str | None = field(repr=False)
+    # Protects Rasa's HTTP API (trackers); only the demo page's server uses it. Generated for
+    # each start when not given, so the API is never open.
+    rasa_api_token: str = field(repr=False)
     # Shared by the Rasa server's privacy channel and the channels that call it (/forget).
     privacy_token: str = field(repr=False)
     telegram_enabled: bool
@@ -36,12 +39,13 @@ class StackSettings:
             registry_port=int(env.get("REGISTRY_PORT", "8080")),
             actions_port=int(env.get("ACTIONS_PORT", "5055")),
             rasa_port=int(env.get("RASA_PORT", "5005")),
+            demo_port=int(env.get("DEMO_PORT", "8000")),
             var_dir=var_dir,
             models_dir=Path(env.get("CSA_MODELS_DIR", PROJECT_DIR / "models")),
             registry_catalogue_dir=Path(
                 env.get("REGISTRY_CATALOGUE_DIR", PROJECT_DIR / "registry" / "catalogue")
             ),
-            rasa_api_token=env.get("RASA_API_TOKEN") or None,
+            rasa_api_token=env.get("RASA_API_TOKEN") or secrets.token_urlsafe(32),
             privacy_token=env.get("CSA_PRIVACY_TOKEN") or secrets.token_urlsafe(32),
             telegram_enabled=bool(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
         )
@@ -57,3 +61,7 @@ class StackSettings:
     @property
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def demo_url(self) -> str:
+        return f"http://{self.host}:{self.demo_port}"

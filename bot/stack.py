@@ -52,9 +52,9 @@ def services(settings: StackSettings) -> list[Service]:
         "endpoints.yml",
         "--credentials",
         "credentials.yml",
+        "--auth-token",
+        settings.rasa_api_token,
     ]
-    if settings.rasa_api_token:
-        rasa_command += ["--auth-token", settings.rasa_api_token]
     stack = [
         Service(
             "registry",
@@ -79,14 +79,26 @@ def services(settings: StackSettings) -> list[Service]:
             "rasa",
             rasa_command,
             # /status answers 200 only once the model is loaded.
-            health_url=f"{settings.rasa_url}/status"
-            + (f"?token={settings.rasa_api_token}" if settings.rasa_api_token else ""),
+            health_url=f"{settings.rasa_url}/status?token={settings.rasa_api_token}",
             env={
                 "ACTION_ENDPOINT_URL": f"{settings.actions_url}/webhook",
                 "TRACKER_DB": str(settings.var_dir / "conversations.db"),
                 "CSA_PRIVACY_TOKEN": settings.privacy_token,
             },
             start_timeout=240,
+        ),
+        Service(
+            "demo",
+            [sys.executable, "-m", "demo"],
+            health_url=f"{settings.demo_url}/healthz",
+            env={
+                "DEMO_HOST": settings.host,
+                "DEMO_PORT": str(settings.demo_port),
+                "RASA_URL": settings.rasa_url,
+                "RASA_API_TOKEN": settings.rasa_api_token,
+                "REGISTRY_URL": settings.registry_url,
+            },
+            start_timeout=30,
         ),
     ]
     if settings.telegram_enabled:
@@ -103,8 +115,10 @@ def services(settings: StackSettings) -> list[Service]:
 
 
 def environment_for(service: Service) -> dict[str, str]:
-    """The launcher's environment, less the secrets this process has no use for."""
+    """The launcher's environment, less the secrets this process has no use for (a service
+    that needs one gets it in its own env)."""
     env = dict(os.environ)
+    env.pop("RASA_API_TOKEN", None)
     if service.name != "telegram":
         env.pop("TELEGRAM_BOT_TOKEN", None)
     return env
@@ -191,6 +205,7 @@ class Stack:
                 "(see 'Talk to it on Telegram' in the README).",
                 flush=True,
             )
+        print(f"Demo page: {self.settings.demo_url}/", flush=True)
         print(
             f"Ready. Registry {self.settings.registry_url}/v1/services · "
             f"Rasa {self.settings.rasa_url}/webhooks/rest/webhook · logs in {logs}",

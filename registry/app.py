@@ -9,8 +9,9 @@ from aiohttp import web
 
 from .catalogue import CatalogueSource
 from .config import PACKAGE_DIR, Settings
-from .handlers import CATALOGUE, OPENAPI, SETTINGS, STORE
+from .handlers import CATALOGUE, OPENAPI, REQUEST_LOG, SETTINGS, STORE
 from .middlewares import access_log, json_errors
+from .request_log import RequestLog
 from .routes import setup_routes
 from .store import Store
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[SETTINGS] = settings
     # Load the catalogue now, so a broken data file stops start-up with a clear message.
     app[CATALOGUE] = CatalogueSource(settings.catalogue_dir)
+    app[REQUEST_LOG] = RequestLog(settings.request_log_size)
     app[OPENAPI] = yaml.safe_load((PACKAGE_DIR / "openapi.yaml").read_text(encoding="utf-8"))
     app.cleanup_ctx.append(_store_context)
     setup_routes(app)

@@ -19,6 +19,7 @@ class Settings:
     max_body_bytes: int = 16 * 1024
     booking_horizon_days: int = 60
     slot_minutes: int = 30
+    request_log_size: int = 2000  # recent requests kept in memory for the demo's inspector
 
     @classmethod
     def from_env(cls) -> Settings:

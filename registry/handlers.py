@@ -10,6 +10,7 @@ from aiohttp import web
 
 from .catalogue import Catalogue, CatalogueSource, localise, normalise
 from .config import Settings
+from .request_log import CONVERSATION_TAG, RequestLog
 from .schedule import distance_km, is_open, slot_times
 from .store import SlotTaken, Store
 from .validation import (
@@ -33,6 +34,7 @@ CATALOGUE = web.AppKey("catalogue", CatalogueSource)
 STORE = web.AppKey("store", Store)
 SETTINGS = web.AppKey("settings", Settings)
 OPENAPI = web.AppKey("openapi", dict)
+REQUEST_LOG = web.AppKey("request_log", RequestLog)
 
 
 def catalogue_of(request: web.Request) -> Catalogue:
@@ -74,6 +76,17 @@ async def health(request: web.Request) -> web.Response:
 
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(request.app[OPENAPI])
+
+
+async def request_log(request: web.Request) -> web.Response:
+    """Recent requests (masked), optionally of one conversation, after a sequence number."""
+    conversation = request.query.get("conversation")
+    if conversation is not None and not CONVERSATION_TAG.match(conversation):
+        raise bad_request("conversation must be a tag of 16 lowercase hex digits", "conversation")
+    after = query_int(request, "after", 0, 0, 2**53)
+    limit = query_int(request, "limit", 100, 1, 500)
+    entries = request.app[REQUEST_LOG].entries(conversation, after, limit)
+    return web.json_response({"requests": entries})
 
 
 async def list_services(request: web.Request) -> web.Response:

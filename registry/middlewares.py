@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from .handlers import REQUEST_LOG
+from .request_log import CONVERSATION_HEADER
 from .validation import ApiError
 
 log = logging.getLogger("registry.access")
@@ -25,9 +27,15 @@ def mask_references(text: str) -> str:
     return _APPOINTMENT_REF.sub(r"\1-******", text)
 
 
+# Requests about the registry itself, not about citizens: kept out of the request log.
+_NOT_IN_REQUEST_LOG = frozenset({"/v1/health", "/v1/request-log"})
+
+
 @web.middleware
 async def access_log(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """One line per request: method, masked path, query keys (not values), status, time."""
+    """One line per request: method, masked path, query keys (not values), status, time;
+    the same, with the caller's conversation tag, in the in-memory request log."""
+    arrived = time.time()
     started = time.perf_counter()
     status = 500
     try:
@@ -39,15 +47,19 @@ async def access_log(request: web.Request, handler: Handler) -> web.StreamRespon
         raise
     finally:
         elapsed_ms = (time.perf_counter() - started) * 1000
+        path = mask_references(request.path)
         keys = ",".join(sorted(request.query))
         log.info(
             "%s %s%s %d %.1fms",
             request.method,
-            mask_references(request.path),
+            path,
             f" ?{keys}" if keys else "",
             status,
             elapsed_ms,
         )
+        if request.path not in _NOT_IN_REQUEST_LOG:
+            tag = request.headers.get(CONVERSATION_HEADER)
+            request.app[REQUEST_LOG].add(arrived, tag, request.method, path, status, elapsed_ms)
 
 
 @web.middleware

@@ -10,6 +10,7 @@ API = "/v1"
 def setup_routes(app: web.Application) -> None:
     app.router.add_get(f"{API}/health", handlers.health)
     app.router.add_get(f"{API}/openapi.json", handlers.openapi)
+    app.router.add_get(f"{API}/request-log", handlers.request_log)
     app.router.add_get(f"{API}/services", handlers.list_services)
     app.router.add_get(f"{API}/services/{{service_id}}", handlers.get_service)
     app.router.add_get(f"{API}/agencies", handlers.list_agencies)

@@ -335,7 +335,7 @@ class Assistant:
 
 
 def start_project(assistant: Assistant, root: Path, models_dir: Path) -> None:
-    registry_port, actions_port, rasa_port = free_ports(3)
+    registry_port, actions_port, rasa_port, demo_port = free_ports(4)
     catalogue = root / "project-catalogue"
     shutil.copytree(PROJECT_DIR / "registry" / "catalogue", catalogue)
     env = {
@@ -344,6 +344,7 @@ def start_project(assistant: Assistant, root: Path, models_dir: Path) -> None:
         "REGISTRY_PORT": str(registry_port),
         "ACTIONS_PORT": str(actions_port),
         "RASA_PORT": str(rasa_port),
+        "DEMO_PORT": str(demo_port),
         "CSA_VAR_DIR": str(root / "project-var"),
         "CSA_MODELS_DIR": str(models_dir),
         "REGISTRY_CATALOGUE_DIR": str(catalogue),

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Run every check: lint, Rasa data validation, training (only if the data changed),
-# test stories, then the test suite (registry, actions, end-to-end conversations).
+# test stories, then the test suite (registry, actions, end-to-end conversations, the demo
+# page in a real browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/install_browser.sh
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore SQLALCHEMY_SILENCE_UBER_WARNING=1
 rasa=.venv/bin/rasa
 

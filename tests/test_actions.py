@@ -48,7 +48,12 @@ from actions.fallback import ActionFallback
 from actions.feedback import ActionStoreFeedback, ValidateFeedbackForm
 from actions.handoff import ActionHandoff
 from actions.life_events import ActionAnswerLifeEvent
-from actions.registry_client import RegistryClient, RegistryUnavailable, registry
+from actions.registry_client import (
+    RegistryClient,
+    RegistryUnavailable,
+    conversation_tag,
+    registry,
+)
 from actions.services import ActionAnswerServiceQuestion
 from registry.app import create_app
 from registry.config import PACKAGE_DIR, PROJECT_DIR, Settings
@@ -561,24 +566,17 @@ async def test_life_event_in_free_text_is_found_by_the_registry_search(
     assert reply.only["custom"]["service_ids"] == LIFE_EVENTS["moving-house"]["services"]
 
 
-async def test_unknown_life_event_gets_the_fallback_not_a_guess(
-    live_registry: LiveRegistry,
+@pytest.mark.parametrize("text", ["my cat learned to whistle", "   "])
+async def test_a_life_event_the_words_do_not_name_is_chosen_by_the_citizen_not_guessed(
+    live_registry: LiveRegistry, text: str
 ) -> None:
-    reply = await run_action(
-        ActionAnswerLifeEvent(), text="my cat learned to whistle", intent="life_event"
-    )
+    reply = await run_action(ActionAnswerLifeEvent(), text=text, intent="life_event")
 
-    assert reply.only["response"] == "utter_fallback"
-    assert reply.only["custom"] == {"fallback": True, "lang": "en"}
+    assert reply.only["response"] == "utter_ask_which_life_event"
+    assert reply.button_payloads == [
+        f'/life_event{{"life_event": "{event_id}"}}' for event_id in LIFE_EVENTS
+    ]
     assert reply.events == []
-
-
-async def test_blank_message_does_not_get_an_arbitrary_life_event(
-    live_registry: LiveRegistry,
-) -> None:
-    reply = await run_action(ActionAnswerLifeEvent(), text="   ", intent="life_event")
-
-    assert reply.only["response"] == "utter_fallback"
 
 
 # Fallback ------------------------------------------------------------------------------------
@@ -607,6 +605,28 @@ async def test_fallback_suggests_a_close_service_match(live_registry: LiveRegist
     assert reply.only["response"] == "utter_fallback_with_suggestions"
     assert reply.only["custom"] == {"fallback": True, "lang": "en"}
     assert reply.button_payloads == ['/ask_overview{"service": "passport"}']
+
+
+async def test_registry_calls_are_tagged_with_the_conversation_not_the_sender(
+    live_registry: LiveRegistry,
+) -> None:
+    """The demo's inspector finds the calls that served a conversation by its tag."""
+    await run_action(
+        ActionAnswerServiceQuestion(), intent="ask_fees", entities={"service": "passport"}
+    )
+    await run_action(ActionFallback(), text="pasport", intent="nlu_fallback", sender_id="other")
+
+    async with aiohttp.ClientSession() as session:
+        tag = conversation_tag(CITIZEN)
+        async with session.get(
+            f"{live_registry.url}/v1/request-log", params={"conversation": tag}
+        ) as response:
+            mine = (await response.json())["requests"]
+        async with session.get(f"{live_registry.url}/v1/request-log") as response:
+            everything = (await response.json())["requests"]
+    assert [e["path"] for e in mine] == ["/v1/services/passport"]
+    assert {e["conversation"] for e in everything} == {tag, conversation_tag("other")}
+    assert CITIZEN not in str(everything)
 
 
 # Application status --------------------------------------------------------------------------

@@ -53,6 +53,8 @@ def http_json(
 class Stack:
     rasa_url: str
     registry_url: str
+    demo_url: str
+    rasa_api_token: str
     catalogue_dir: Path
     var_dir: Path
     env: dict[str, str]
@@ -126,10 +128,13 @@ def new_stack(root: Path, **extra_env: str) -> Stack:
     """A stack on free ports, with its own databases under root and its own catalogue copy."""
     catalogue_dir = root / "catalogue"
     shutil.copytree(PROJECT_DIR / "registry" / "catalogue", catalogue_dir)
-    ports = {name: free_port() for name in ("REGISTRY_PORT", "ACTIONS_PORT", "RASA_PORT")}
+    names = ("REGISTRY_PORT", "ACTIONS_PORT", "RASA_PORT", "DEMO_PORT")
+    ports = {name: free_port() for name in names}
+    token = f"e2e-{uuid.uuid4().hex}"
     env = {
         **os.environ,
         **{name: str(port) for name, port in ports.items()},
+        "RASA_API_TOKEN": token,
         "CSA_VAR_DIR": str(root / "var"),
         "REGISTRY_CATALOGUE_DIR": str(catalogue_dir),
         **extra_env,
@@ -137,6 +142,8 @@ def new_stack(root: Path, **extra_env: str) -> Stack:
     return Stack(
         rasa_url=f"http://127.0.0.1:{ports['RASA_PORT']}",
         registry_url=f"http://127.0.0.1:{ports['REGISTRY_PORT']}",
+        demo_url=f"http://127.0.0.1:{ports['DEMO_PORT']}",
+        rasa_api_token=token,
         catalogue_dir=catalogue_dir,
         var_dir=root / "var",
         env=env,

@@ -119,8 +119,9 @@ def stack(telegram: FakeInThread, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def tracker(stack: Stack, sender_id: str) -> dict[str, Any]:
-    """The conversation as Rasa stores it (its HTTP API)."""
-    return http_json("GET", f"{stack.rasa_url}/conversations/{sender_id}/tracker")
+    """The conversation as Rasa stores it (its HTTP API, which needs the stack's token)."""
+    url = f"{stack.rasa_url}/conversations/{sender_id}/tracker?token={stack.rasa_api_token}"
+    return http_json("GET", url)
 
 
 def test_commands_are_registered_with_telegram(stack: Stack, telegram: FakeInThread) -> None:

@@ -1,0 +1,106 @@
+"""HTTP handlers of the demo page's server. Each validates its input and answers JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+
+from actions.registry_client import conversation_tag
+
+from . import inspector
+from .clients import DemoClients
+from .settings import PACKAGE_DIR
+
+CLIENTS = web.AppKey("clients", DemoClients)
+SCENARIOS = web.AppKey("scenarios", list)
+# Conversations started from this page since the server started (an ordered set): the
+# inspector and the dashboard show these and no other conversation of the assistant.
+CONVERSATIONS = web.AppKey("conversations", dict)
+MAX_CONVERSATIONS = 500
+MAX_TEXT = 1000
+SENDER = re.compile(r"^demo-[0-9a-f]{16}$")
+# What the page renders of a reply; anything else Rasa adds stays on the server.
+REPLY_KEYS = ("text", "buttons", "custom")
+
+
+class DemoError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def sender_of(request: web.Request, known: bool) -> str:
+    sender = request.match_info["sender"]
+    if not SENDER.match(sender):
+        raise DemoError(
+            400, "bad_sender", "A conversation id is 'demo-' followed by 16 hex digits."
+        )
+    if known and sender not in request.app[CONVERSATIONS]:
+        raise DemoError(404, "unknown_conversation", "This page has no conversation with that id.")
+    return sender
+
+
+async def message_text(request: web.Request) -> str:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise DemoError(400, "bad_json", 'The body must be JSON: {"text": "..."}') from None
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        raise DemoError(
+            400, "missing_text", "The message is empty: the body needs a non-empty string 'text'."
+        )
+    if len(text) > MAX_TEXT:
+        raise DemoError(400, "text_too_long", f"A message has at most {MAX_TEXT} characters.")
+    return text.strip()
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(PACKAGE_DIR / "static" / "index.html")
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def scenarios(request: web.Request) -> web.Response:
+    return web.json_response({"scenarios": request.app[SCENARIOS]})
+
+
+async def send_message(request: web.Request) -> web.Response:
+    sender = sender_of(request, known=False)
+    text = await message_text(request)
+    conversations = request.app[CONVERSATIONS]
+    conversations[sender] = None
+    while len(conversations) > MAX_CONVERSATIONS:
+        del conversations[next(iter(conversations))]
+    replies = await request.app[CLIENTS].send_message(sender, text)
+    return web.json_response(
+        {"replies": [{k: r[k] for k in REPLY_KEYS if k in r} for r in replies]}
+    )
+
+
+async def conversation_turns(request: web.Request) -> web.Response:
+    sender = sender_of(request, known=True)
+    clients = request.app[CLIENTS]
+    tracker, calls = await asyncio.gather(
+        clients.get_tracker(sender), clients.registry_calls(conversation_tag(sender))
+    )
+    found = inspector.turns(tracker.get("events") or [], calls)
+    return web.json_response(
+        {"lang": inspector.conversation_lang(tracker), "turns": inspector.as_json(found)}
+    )
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    clients = request.app[CLIENTS]
+    senders = list(request.app[CONVERSATIONS])
+    trackers: list[dict[str, Any]] = await asyncio.gather(
+        *(clients.get_tracker(sender) for sender in senders)
+    )
+    return web.json_response(inspector.dashboard(trackers))
