@@ -23,6 +23,7 @@ class DemoClients:
         self.rasa_url = rasa_url
         self.registry_url = registry_url
         self._token = token
+        self._service_titles: dict[str, str] = {}
 
     async def _json(self, what: str, method: str, url: str, **kwargs: Any) -> Any:
         try:
@@ -58,6 +59,15 @@ class DemoClients:
             f"{self.rasa_url}/conversations/{sender}/tracker",
             params=params,
         )
+
+    async def service_titles(self) -> dict[str, str]:
+        """English titles of the catalogued services, fetched once (the dashboard polls)."""
+        if not self._service_titles:
+            body = await self._json(
+                "the registry", "GET", f"{self.registry_url}/v1/services", params={"limit": 100}
+            )
+            self._service_titles = {s["identifier"]: s["title"] for s in body.get("services", [])}
+        return self._service_titles
 
     async def registry_calls(self, tag: str) -> list[dict[str, Any]]:
         body = await self._json(

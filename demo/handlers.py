@@ -103,4 +103,4 @@ async def dashboard(request: web.Request) -> web.Response:
     trackers: list[dict[str, Any]] = await asyncio.gather(
         *(clients.get_tracker(sender) for sender in senders)
     )
-    return web.json_response(inspector.dashboard(trackers))
+    return web.json_response(inspector.dashboard(trackers, await clients.service_titles()))

@@ -463,7 +463,7 @@
     const services = Array.isArray(d.top_services) ? d.top_services : [];
     const max = Math.max(1, ...services.map((s) => Number(s.count) || 0));
     el.dashServices.replaceChildren(...services.map((s) => {
-      const li = make("li", "", `${s.service_id} × ${s.count}`);
+      const li = make("li", "", `${s.title || s.service_id} × ${s.count}`);
       li.style.setProperty("--share", ((Number(s.count) || 0) / max * 100).toFixed(1) + "%");
       return li;
     }));

@@ -105,12 +105,14 @@ def test_each_citizen_message_is_one_turn_with_what_followed_it() -> None:
 
 def test_dashboard_counts_conversations_services_fallbacks_and_stored_ratings() -> None:
     other = [user("passport fees", 5.0, "ask_fees", 0.9), bot("...", 5.1, PASSPORT_FEES)]
-    summary = dashboard([{"events": EVENTS}, {"events": other}, {"events": []}])
+    summary = dashboard(
+        [{"events": EVENTS}, {"events": other}, {"events": []}], {"passport": "Passport"}
+    )
 
     assert summary == {
         "conversations": 2,
         "messages": 4,
-        "top_services": [{"service_id": "passport", "count": 2}],
+        "top_services": [{"service_id": "passport", "title": "Passport", "count": 2}],
         "fallback_rate": 0.25,
         "average_rating": 4.0,
         "ratings": 1,
@@ -118,7 +120,7 @@ def test_dashboard_counts_conversations_services_fallbacks_and_stored_ratings() 
 
 
 def test_an_empty_session_has_no_rates() -> None:
-    assert dashboard([]) == {
+    assert dashboard([], {}) == {
         "conversations": 0,
         "messages": 0,
         "top_services": [],

@@ -163,7 +163,9 @@ def test_the_dashboard_counts_this_sessions_conversations(page: Page, stack: Sta
     dashboard = http_json("GET", f"{stack.demo_url}/api/dashboard")
     assert dashboard["conversations"] >= 1 and dashboard["messages"] >= 2
     expect(page.locator("#dash-messages")).to_have_text(str(dashboard["messages"]))
-    expect(page.locator("#dash-services")).to_contain_text("passport")
+    expect(page.locator("#dash-services")).to_contain_text(
+        stack.registry("/v1/services/passport")["title"]
+    )
     expect(page.locator("#dash-fallback")).to_have_text(re.compile(r"\d+\s?%"))
 
 
