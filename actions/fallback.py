@@ -46,3 +46,7 @@ class ActionFallback(RegistryAction):
         # come back and the fallback would repeat until Rasa's circuit breaker. The language
         # the message was written in is kept.
         return [UserUtteranceReverted(), SlotSet("lang", lang)]
+
+    def events_when_unavailable(self) -> list[dict[str, Any]]:
+        # Still the core fallback: the unsure message is reverted even when the registry failed.
+        return [UserUtteranceReverted()]

@@ -50,6 +50,7 @@ from actions.handoff import ActionHandoff
 from actions.life_events import ActionAnswerLifeEvent
 from actions.registry_client import (
     RegistryClient,
+    RegistryRejected,
     RegistryUnavailable,
     conversation_tag,
     registry,
@@ -1129,6 +1130,21 @@ async def test_fallback_still_answers_when_the_registry_is_down(registry_down: s
 
     assert reply.only["response"] == "utter_fallback"
     assert reply.only["custom"] == {"fallback": True, "lang": "en"}
+
+
+async def test_fallback_reverts_the_message_even_when_the_registry_refuses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reverting is what keeps the core fallback from repeating until Rasa's circuit breaker."""
+
+    async def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RegistryRejected(400, "bad_request", "q is wrong")
+
+    monkeypatch.setattr(registry, "search_services", refuse)
+    reply = await run_action(ActionFallback(), text="pasport", intent="nlu_fallback")
+
+    assert reply.only["response"] == "utter_registry_unavailable"
+    assert [e["event"] for e in reply.events] == ["rewind"]
 
 
 async def test_slow_registry_gets_an_apology_within_a_few_seconds(
