@@ -389,6 +389,8 @@ def project_rss(server: Server) -> dict[str, float]:
             name = "action server"
         elif "registry" in command:
             name = "registry"
+        elif "demo" in command:
+            name = "demo page"
         else:
             name = f"other ({shlex.join(command)[:60]})"
         rss[name] = rss.get(name, 0.0) + tree_rss_mb(child)
@@ -443,7 +445,7 @@ def summary_table(project: Assistant, baseline: Assistant) -> str:
 def memory_table(project: Assistant, baseline: Assistant) -> str:
     lines = ["| process (with its children) | this assistant | `rasa init` baseline |"]
     lines.append("|---|---:|---:|")
-    for name in ("Rasa server", "action server", "registry", "stack launcher"):
+    for name in ("Rasa server", "action server", "registry", "demo page", "stack launcher"):
         base = baseline.rss_mb.get(name)
         lines.append(
             f"| {name} | {fmt(project.rss_mb.get(name), 0)} | "
@@ -588,7 +590,7 @@ Failed or unexpected replies during the measured runs: {total_errors}.
   - The {runs} runs alternate between the two assistants (this, baseline, this, ...), both
     servers being up the whole time, so slow periods of the shared machine hit both alike.
 - **Memory**: RSS with psutil after the last run. For this assistant, each child process of the
-  stack launcher (registry, action server, Rasa server) with its own descendants; for the
+  stack launcher (registry, action server, Rasa server, demo page) with its own descendants; for the
   baseline, the `rasa run` process with its descendants.
 
 ## Caveats
