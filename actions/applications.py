@@ -10,8 +10,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from common.languages import EASTERN_DIGITS
+
 from .common import (
-    EASTERN_DIGITS,
     RegistryAction,
     conversation_lang,
     latest_entity,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 from typing import Any
@@ -11,8 +12,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from common.languages import EASTERN_DIGITS
+
 from .common import (
-    EASTERN_DIGITS,
     RegistryAction,
     RegistryFormValidationAction,
     conversation_lang,
@@ -255,6 +257,18 @@ def clear_booking() -> list[dict[str, Any]]:
     return [SlotSet(slot, None) for slot in BOOKING_SLOTS]
 
 
+def confirmation_key(tracker: Tracker) -> str:
+    """The idempotency key of this confirmation: the same booking details confirmed by the same
+    message give the same key, so a retry cannot book twice; a later confirmation (another
+    message) is a new booking."""
+    confirmed_at = next(
+        (e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None
+    )
+    parts = [tracker.sender_id, *(str(tracker.get_slot(s)) for s in BOOKING_SLOTS[:3])]
+    parts += [str(tracker.get_slot("service_id")), str(confirmed_at)]
+    return hashlib.sha256("\x1f".join(parts).encode(errors="replace")).hexdigest()[:40]
+
+
 class ActionBookAppointment(RegistryAction):
     def name(self) -> str:
         return "action_book_appointment"
@@ -274,8 +288,11 @@ class ActionBookAppointment(RegistryAction):
                 tracker.get_slot("appointment_time"),
                 tracker.sender_id,
                 lang,
+                idempotency_key=confirmation_key(tracker),
             )
-        except RegistryRejected:
+        except RegistryRejected as exc:
+            if exc.code == "deadline_passed":  # the registry answered too late: nothing booked
+                raise RegistryUnavailable(exc.code) from exc
             # Someone took the slot between the question and the confirmation: pick another.
             dispatcher.utter_message(response="utter_slot_taken")
             return [
@@ -333,7 +350,7 @@ class ActionCancelAppointment(RegistryAction):
         if not reference:  # the form ended without one (registry fault, already explained)
             return []
         try:
-            appointment = await registry.cancel_appointment(reference, lang)
+            appointment = await registry.cancel_appointment(reference, tracker.sender_id, lang)
         except RegistryRejected as exc:
             response = (
                 "utter_appointment_already_cancelled"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 from abc import ABC, abstractmethod
 from typing import Any
@@ -11,6 +13,9 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from common.languages import EASTERN_DIGITS, LANGUAGES
+
+from .contacts import refresh_if_stale, unavailable_message
 from .registry_client import (
     RegistryRejected,
     RegistryUnavailable,
@@ -19,9 +24,25 @@ from .registry_client import (
 )
 
 log = logging.getLogger(__name__)
+_refreshing: set[asyncio.Task[None]] = set()
 
-LANGUAGES = ("en", "fr", "ar")
-EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+def refresh_contacts_in_background() -> None:
+    """Keep the contacts of the apology fresh, without making the citizen wait for it."""
+    if not _refreshing:
+        # A context of its own: these calls serve no conversation, so they carry no tag.
+        task = asyncio.get_running_loop().create_task(
+            refresh_if_stale(), context=contextvars.Context()
+        )
+        _refreshing.add(task)
+        task.add_done_callback(_refreshing.discard)
+
+
+def apologise(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The registry cannot be reached: say so, when to try again, and whom to call."""
+    dispatcher.utter_message(
+        **unavailable_message(tracker.get_slot("service_id"), conversation_lang(tracker))
+    )
 
 
 def conversation_lang(tracker: Tracker) -> str:
@@ -87,12 +108,14 @@ class RegistryAction(Action, ABC):
     ) -> list[dict[str, Any]]:
         current_conversation_tag.set(conversation_tag(tracker.sender_id))
         try:
-            return await self.act(dispatcher, tracker, domain)
+            events = await self.act(dispatcher, tracker, domain)
         except (RegistryUnavailable, RegistryRejected) as exc:
             # A rejection here means the assistant sent something wrong: still, never silence.
             log.warning("%s: registry call failed: %r", self.name(), exc)
-            dispatcher.utter_message(response="utter_registry_unavailable")
+            apologise(dispatcher, tracker)
             return self.events_when_unavailable()
+        refresh_contacts_in_background()
+        return events
 
     def events_when_unavailable(self) -> list[dict[str, Any]]:
         return []
@@ -116,7 +139,7 @@ class RegistryFormValidationAction(FormValidationAction, ABC):
         current_conversation_tag.set(conversation_tag(tracker.sender_id))
         try:
             return await super().run(dispatcher, tracker, domain)
-        except RegistryUnavailable as exc:
-            log.warning("%s: registry unavailable: %s", self.name(), exc)
-            dispatcher.utter_message(response="utter_registry_unavailable")
+        except (RegistryUnavailable, RegistryRejected) as exc:
+            log.warning("%s: registry call failed: %r", self.name(), exc)
+            apologise(dispatcher, tracker)
             return [SlotSet("requested_slot", None), ActiveLoop(None)]

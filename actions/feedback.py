@@ -10,7 +10,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from .common import EASTERN_DIGITS, RegistryAction, latest_entity, requested_text
+from common.languages import EASTERN_DIGITS
+
+from .common import RegistryAction, latest_entity, requested_text
 from .registry_client import registry
 
 DIGIT = re.compile(r"\d+")

@@ -1,21 +1,34 @@
 """HTTP client of the service registry, shared by every action.
 
 One aiohttp session per action-server process (connection reuse), a timeout on every call,
-and retries only for idempotent requests (GET, DELETE of a given reference): a POST that
-timed out may have been applied, so it is never sent twice.
+and retries only for requests that are safe to repeat: GET, DELETE of a given reference, and
+a booking sent with its idempotency key (the registry makes it once). A booking also carries
+a deadline: once this client stops waiting, the registry must not book it any more, so a
+citizen who was told "not booked" never has a booking made behind their back.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
+import secrets
+import time
 from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+
+from common.conversation import (
+    CONVERSATION_ID_HEADER,
+    CONVERSATION_TAG_HEADER,
+    DEADLINE_HEADER,
+    IDEMPOTENCY_KEY_HEADER,
+    encode_conversation_id,
+)
+from common.conversation import conversation_tag as keyed_tag
+from common.references import mask_references
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +36,13 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 RETRYABLE_METHODS = frozenset({"GET", "DELETE"})
 # Each call carries an opaque tag of the conversation it serves, never the sender id, so that
 # the registry's request log can show which calls answered which message (the stage demo).
-CONVERSATION_HEADER = "X-Conversation-Tag"
 current_conversation_tag: ContextVar[str | None] = ContextVar("conversation_tag", default=None)
+# The stack gives every process the same key; alone, a process makes its own.
+_TAG_KEY = os.environ.get("CSA_CONVERSATION_TAG_KEY") or secrets.token_hex(16)
 
 
 def conversation_tag(sender_id: str) -> str:
-    return hashlib.sha256(sender_id.encode()).hexdigest()[:16]
+    return keyed_tag(_TAG_KEY, sender_id)
 
 
 class RegistryUnavailable(Exception):
@@ -50,11 +64,13 @@ class RegistryClient:
         base_url: str | None = None,
         timeout_seconds: float | None = None,
         retries: int = 2,
+        token: str | None = None,
     ) -> None:
         self.base_url = (base_url or os.environ.get("REGISTRY_URL", DEFAULT_URL)).rstrip("/")
         seconds = timeout_seconds or float(os.environ.get("REGISTRY_TIMEOUT_SECONDS", "3"))
         self.timeout = aiohttp.ClientTimeout(total=seconds)
         self.retries = retries
+        self.token = token if token is not None else os.environ.get("CSA_REGISTRY_TOKEN", "")
         self._session: aiohttp.ClientSession | None = None
 
     def _session_for_loop(self) -> aiohttp.ClientSession:
@@ -67,14 +83,31 @@ class RegistryClient:
             await self._session.close()
 
     async def request(
-        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        conversation_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
         """The decoded JSON answer; None for a 404; RegistryRejected for other 4xx."""
-        attempts = 1 + (self.retries if method in RETRYABLE_METHODS else 0)
+        retry_safe = method in RETRYABLE_METHODS or idempotency_key is not None
+        attempts = 1 + (self.retries if retry_safe else 0)
         query = {k: v for k, v in (params or {}).items() if v is not None}
+        headers = {"Authorization": f"Bearer {self.token}"}
         tag = current_conversation_tag.get()
-        headers = {CONVERSATION_HEADER: tag} if tag else None
+        if tag:
+            headers[CONVERSATION_TAG_HEADER] = tag
+        if conversation_id is not None:
+            headers[CONVERSATION_ID_HEADER] = encode_conversation_id(conversation_id)
+        if idempotency_key is not None:
+            headers[IDEMPOTENCY_KEY_HEADER] = idempotency_key
         for attempt in range(1, attempts + 1):
+            if idempotency_key is not None:
+                # Past this moment this attempt has been given up: the registry must not act.
+                headers[DEADLINE_HEADER] = f"{time.time() + self.timeout.total:.3f}"
             try:
                 async with self._session_for_loop().request(
                     method, f"{self.base_url}{path}", params=query, json=json, headers=headers
@@ -92,15 +125,15 @@ class RegistryClient:
                     return body
             except (TimeoutError, aiohttp.ClientError, ValueError, RegistryUnavailable) as exc:
                 log.warning(
-                    "registry %s %s failed (attempt %d/%d): %r",
+                    "registry %s %s failed (attempt %d/%d): %s",
                     method,
-                    path,
+                    mask_references(path),
                     attempt,
                     attempts,
-                    exc,
+                    type(exc).__name__,
                 )
                 if attempt == attempts:
-                    raise RegistryUnavailable(str(exc) or type(exc).__name__) from exc
+                    raise RegistryUnavailable(type(exc).__name__) from exc
                 await asyncio.sleep(0.2 * attempt)
         raise AssertionError("unreachable")
 
@@ -180,21 +213,44 @@ class RegistryClient:
         return body["days"]
 
     async def book_appointment(
-        self, office_id: str, service_id: str, day: str, time: str, conversation_id: str, lang: str
+        self,
+        office_id: str,
+        service_id: str,
+        day: str,
+        slot: str,
+        conversation_id: str,
+        lang: str,
+        idempotency_key: str,
     ) -> dict[str, Any]:
+        """Book once, however often the request has to be sent (same idempotency key)."""
         payload = {
             "office_id": office_id,
             "service_id": service_id,
             "date": day,
-            "time": time,
+            "time": slot,
             "conversation_id": conversation_id,
         }
-        return await self.request("POST", "/v1/appointments", params={"lang": lang}, json=payload)
-
-    async def cancel_appointment(self, reference: str, lang: str) -> dict[str, Any]:
         return await self.request(
-            "DELETE", f"/v1/appointments/{quote(reference, safe='')}", params={"lang": lang}
+            "POST",
+            "/v1/appointments",
+            params={"lang": lang},
+            json=payload,
+            idempotency_key=idempotency_key,
         )
+
+    async def cancel_appointment(
+        self, reference: str, conversation_id: str, lang: str
+    ) -> dict[str, Any]:
+        return await self.request(
+            "DELETE",
+            f"/v1/appointments/{quote(reference, safe='')}",
+            params={"lang": lang},
+            conversation_id=conversation_id,
+        )
+
+    async def list_agencies(self, lang: str) -> list[dict[str, Any]]:
+        body = await self.request("GET", "/v1/agencies", params={"lang": lang})
+        return body["agencies"]
 
     # Handoff and feedback --------------------------------------------------------------
 

@@ -11,6 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Environment variables that hold secrets: no process inherits them from the launcher; each
+# gets the ones it needs (bot/stack.py).
+SECRET_VARIABLES = (
+    "RASA_API_TOKEN",
+    "CSA_PRIVACY_TOKEN",
+    "CSA_ACTION_TOKEN",
+    "CSA_REGISTRY_TOKEN",
+    "CSA_CONVERSATION_TAG_KEY",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+)
 
 
 @dataclass(frozen=True)
@@ -23,11 +34,18 @@ class StackSettings:
     var_dir: Path
     models_dir: Path
     registry_catalogue_dir: Path
-    # Protects Rasa's HTTP API (trackers); only the demo page's server uses it. Generated for
-    # each start when not given, so the API is never open.
+    # Secrets, each generated for every start when not given (so nothing is ever open), and
+    # each handed only to the processes that use it, through their environment.
+    # Rasa's HTTP API (trackers): the Rasa server and the demo page's server.
     rasa_api_token: str = field(repr=False)
-    # Shared by the Rasa server's privacy channel and the channels that call it (/forget).
+    # The Rasa server's privacy channel and the channels that call it (/forget).
     privacy_token: str = field(repr=False)
+    # The action server runs actions only for callers that send this (the Rasa server).
+    action_token: str = field(repr=False)
+    # The registry's endpoints of citizens' data (action server, Rasa server, demo server).
+    registry_token: str = field(repr=False)
+    # Key of the conversation tags in the registry's request log (keyed hashes).
+    conversation_tag_key: str = field(repr=False)
     telegram_enabled: bool
 
     @classmethod
@@ -47,6 +65,9 @@ class StackSettings:
             ),
             rasa_api_token=env.get("RASA_API_TOKEN") or secrets.token_urlsafe(32),
             privacy_token=env.get("CSA_PRIVACY_TOKEN") or secrets.token_urlsafe(32),
+            action_token=env.get("CSA_ACTION_TOKEN") or secrets.token_urlsafe(32),
+            registry_token=env.get("CSA_REGISTRY_TOKEN") or secrets.token_urlsafe(32),
+            conversation_tag_key=env.get("CSA_CONVERSATION_TAG_KEY") or secrets.token_hex(16),
             telegram_enabled=bool(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
         )
 

@@ -2,7 +2,8 @@
 
 import logging
 
-from aiohttp import web
+from common.http_server import run_app
+from common.logs import configure_logging
 
 from .app import create_app
 from .scenarios import ScenarioError
@@ -10,17 +11,14 @@ from .settings import DemoSettings
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # aiohttp's access log would print query strings; the page's own calls carry no secrets,
-    # but keep it quiet like the registry's masked log.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    configure_logging()
     settings = DemoSettings.from_env()
     try:
         app = create_app(settings)
     except ScenarioError as exc:
         raise SystemExit(f"demo: {exc}") from None
-    print(f"Demo page on http://{settings.host}:{settings.port}/", flush=True)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    url = f"http://{settings.host}:{settings.port}/"
+    run_app(app, settings.host, settings.port, f"Demo page on {url}", logging.getLogger("demo"))
 
 
 if __name__ == "__main__":

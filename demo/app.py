@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
+from .app_keys import CLIENTS, CONVERSATIONS, SCENARIOS, SETTINGS
 from .clients import DemoClients
-from .handlers import CLIENTS, CONVERSATIONS, SCENARIOS
-from .middlewares import json_errors, security_headers
+from .middlewares import json_errors, same_origin, security_headers
 from .routes import setup_routes
 from .scenarios import load_scenarios
 from .settings import DemoSettings
@@ -22,8 +22,9 @@ UPSTREAM_TIMEOUT = aiohttp.ClientTimeout(total=60)
 def create_app(settings: DemoSettings | None = None) -> web.Application:
     settings = settings or DemoSettings.from_env()
     app = web.Application(
-        middlewares=[security_headers, json_errors], client_max_size=MAX_BODY_BYTES
+        middlewares=[security_headers, json_errors, same_origin], client_max_size=MAX_BODY_BYTES
     )
+    app[SETTINGS] = settings
     # Read the scenarios now, so a broken file stops start-up with a clear message.
     app[SCENARIOS] = load_scenarios(settings.scenarios_file)
     app[CONVERSATIONS] = {}
@@ -31,7 +32,11 @@ def create_app(settings: DemoSettings | None = None) -> web.Application:
     async def upstream_session(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=UPSTREAM_TIMEOUT) as session:
             app[CLIENTS] = DemoClients(
-                session, settings.rasa_url, settings.registry_url, settings.rasa_api_token
+                session,
+                settings.rasa_url,
+                settings.registry_url,
+                settings.rasa_api_token,
+                settings.registry_token,
             )
             yield
 

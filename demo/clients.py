@@ -17,12 +17,18 @@ class UpstreamError(Exception):
 
 class DemoClients:
     def __init__(
-        self, session: aiohttp.ClientSession, rasa_url: str, registry_url: str, token: str | None
+        self,
+        session: aiohttp.ClientSession,
+        rasa_url: str,
+        registry_url: str,
+        token: str | None,
+        registry_token: str = "",
     ) -> None:
         self.session = session
         self.rasa_url = rasa_url
         self.registry_url = registry_url
         self._token = token
+        self._registry_headers = {"Authorization": f"Bearer {registry_token}"}
         self._service_titles: dict[str, str] = {}
 
     async def _json(self, what: str, method: str, url: str, **kwargs: Any) -> Any:
@@ -75,5 +81,6 @@ class DemoClients:
             "GET",
             f"{self.registry_url}/v1/request-log",
             params={"conversation": tag, "limit": 500},
+            headers=self._registry_headers,
         )
         return body.get("requests", [])

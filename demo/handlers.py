@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import Any
 
 from aiohttp import web
 
-from actions.registry_client import conversation_tag
+from common.conversation import conversation_tag
+from common.json_bodies import BodyError, check_media_type, parse_json
 
 from . import inspector
-from .clients import DemoClients
+from .app_keys import CLIENTS, CONVERSATIONS, SCENARIOS, SETTINGS
 from .settings import PACKAGE_DIR
 
-CLIENTS = web.AppKey("clients", DemoClients)
-SCENARIOS = web.AppKey("scenarios", list)
-# Conversations started from this page since the server started (an ordered set): the
-# inspector and the dashboard show these and no other conversation of the assistant.
-CONVERSATIONS = web.AppKey("conversations", dict)
 MAX_CONVERSATIONS = 500
 MAX_TEXT = 1000
 SENDER = re.compile(r"^demo-[0-9a-f]{16}$")
@@ -47,9 +42,11 @@ def sender_of(request: web.Request, known: bool) -> str:
 
 async def message_text(request: web.Request) -> str:
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise DemoError(400, "bad_json", 'The body must be JSON: {"text": "..."}') from None
+        check_media_type(request.content_type, request.charset)
+        body = parse_json(await request.read())
+    except BodyError as exc:
+        hint = ' The body must be JSON: {"text": "..."}' if exc.status == 400 else ""
+        raise DemoError(exc.status, exc.code, f"{str(exc).capitalize()}.{hint}") from None
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text.strip():
         raise DemoError(
@@ -89,7 +86,10 @@ async def conversation_turns(request: web.Request) -> web.Response:
     sender = sender_of(request, known=True)
     clients = request.app[CLIENTS]
     tracker, calls = await asyncio.gather(
-        clients.get_tracker(sender), clients.registry_calls(conversation_tag(sender))
+        clients.get_tracker(sender),
+        clients.registry_calls(
+            conversation_tag(request.app[SETTINGS].conversation_tag_key, sender)
+        ),
     )
     found = inspector.turns(tracker.get("events") or [], calls)
     return web.json_response(

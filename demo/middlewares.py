@@ -7,6 +7,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from common.conversation import host_name
+
+from .app_keys import SETTINGS
 from .clients import UpstreamError
 from .handlers import DemoError
 
@@ -36,8 +39,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        message = f"There is no page at {request.path}." if exc.status == 404 else exc.reason
+        message = "There is no page at that address." if exc.status == 404 else exc.reason
         return error(exc.status, exc.reason.lower().replace(" ", "_"), message)
+    except OSError:  # a static path the file system refuses (too long, bad characters)
+        return error(404, "not_found", "There is no page at that address.")
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error(500, "internal", "The demo server failed; please try again.")
@@ -50,3 +55,25 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@web.middleware
+async def same_origin(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Serve only the host names the page is meant to be opened with (no DNS rebinding), and
+    take changes only from the page itself: a page on another site cannot post through a
+    presenter's browser (its Origin differs; a browser always sends one on such a request)."""
+    allowed = {*LOCAL_HOSTS, request.app[SETTINGS].host.lower()}
+    if host_name(request.host) not in allowed:
+        return error(400, "unknown_host", "This page does not answer to that host name.")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        origin = request.headers.get("Origin")
+        fetch_site = request.headers.get("Sec-Fetch-Site", "same-origin")
+        if (origin and origin != f"{request.scheme}://{request.host}") or fetch_site not in (
+            "same-origin",
+            "none",
+        ):
+            return error(403, "foreign_origin", "Requests from other sites are not accepted.")
+    return await handler(request)

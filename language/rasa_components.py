@@ -16,6 +16,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from common.json_bodies import readable_text
+
 from .detection import detect_language
 from .normalise import normalise_with_offsets
 
@@ -53,8 +55,11 @@ def normalise_message(message: Message) -> None:
     text = message.get(TEXT)
     if not text:
         return
+    # A lone surrogate (not Unicode text) would crash the components after this one; it
+    # becomes U+FFFD, one character for one, so entity offsets stay right.
+    text = readable_text(text)
     normalised, offsets = normalise_with_offsets(text)
-    if normalised == text:
+    if normalised == message.get(TEXT):
         return
     message.set(TEXT, normalised)
     for entity in message.get(ENTITIES) or []:

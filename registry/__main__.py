@@ -2,21 +2,29 @@
 
 import logging
 
-from aiohttp import web
+from common.http_server import run_app
+from common.logs import configure_logging
 
 from .app import create_app
 from .config import Settings
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     settings = Settings.from_env()
-    web.run_app(
+    log = logging.getLogger("registry")
+    if settings.api_token is None:
+        log.warning(
+            "CSA_REGISTRY_TOKEN is not set: the endpoints of citizens' data answer 401 "
+            "(the stack sets it; see the README)"
+        )
+    # The registry's own middleware logs one masked line per request (no aiohttp access log).
+    run_app(
         create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=None,  # the registry's own middleware logs one masked line per request
-        print=lambda text: logging.getLogger("registry").info(text.strip()),
+        settings.host,
+        settings.port,
+        f"registry listening on http://{settings.host}:{settings.port}",
+        log,
     )
 
 

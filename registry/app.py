@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 import yaml
 from aiohttp import web
 
-from .catalogue import CatalogueSource
+from .app_keys import CATALOGUE, OPENAPI, REQUEST_LOG, SETTINGS, STORE
+from .catalogue import YAML_LOADER, CatalogueSource
 from .config import PACKAGE_DIR, Settings
-from .handlers import CATALOGUE, OPENAPI, REQUEST_LOG, SETTINGS, STORE
-from .middlewares import access_log, json_errors
+from .middlewares import access_log, citizen_data_auth, json_errors, trusted_host
 from .request_log import RequestLog
 from .routes import setup_routes
 from .store import Store
@@ -27,13 +27,16 @@ async def _store_context(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
     app = web.Application(
-        middlewares=[access_log, json_errors], client_max_size=settings.max_body_bytes
+        middlewares=[access_log, json_errors, trusted_host, citizen_data_auth],
+        client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
     # Load the catalogue now, so a broken data file stops start-up with a clear message.
     app[CATALOGUE] = CatalogueSource(settings.catalogue_dir)
     app[REQUEST_LOG] = RequestLog(settings.request_log_size)
-    app[OPENAPI] = yaml.safe_load((PACKAGE_DIR / "openapi.yaml").read_text(encoding="utf-8"))
+    app[OPENAPI] = yaml.load(
+        (PACKAGE_DIR / "openapi.yaml").read_text(encoding="utf-8"), Loader=YAML_LOADER
+    )
     app.cleanup_ctx.append(_store_context)
     setup_routes(app)
     return app

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -20,13 +21,28 @@ class Settings:
     booking_horizon_days: int = 60
     slot_minutes: int = 30
     request_log_size: int = 2000  # recent requests kept in memory for the demo's inspector
+    # Bearer token for the endpoints that read or change citizens' data (applications,
+    # appointments, tickets, ratings, the request log, forgetting). None: they are closed.
+    api_token: str | None = field(default=None, repr=False)
+    # Host names the registry answers to (a page elsewhere cannot reach it by DNS rebinding);
+    # "*" answers any.
+    allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
 
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
+        host = env.get("REGISTRY_HOST", cls.host)
+        hosts = env.get("REGISTRY_ALLOWED_HOSTS")
+        allowed = (
+            tuple(h.strip() for h in hosts.split(",") if h.strip())
+            if hosts
+            else (*LOCAL_HOSTS, host)
+        )
         return cls(
-            host=env.get("REGISTRY_HOST", cls.host),
+            host=host,
             port=int(env.get("REGISTRY_PORT", cls.port)),
             catalogue_dir=Path(env.get("REGISTRY_CATALOGUE_DIR", cls.catalogue_dir)),
             database=Path(env.get("REGISTRY_DB", cls.database)),
+            api_token=env.get("CSA_REGISTRY_TOKEN") or None,
+            allowed_hosts=allowed,
         )

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from .catalogue import Catalogue, CatalogueSource, localise, normalise
+from common.conversation import CONVERSATION_TAG, CONVERSATION_TAG_HEADER, DEADLINE_HEADER
+from common.references import APPLICATION_REFERENCE, APPOINTMENT_REFERENCE
+
+from .app_keys import CATALOGUE, OPENAPI, REQUEST_LOG, SETTINGS, STORE
+from .catalogue import Catalogue, localise, normalise
 from .config import Settings
-from .request_log import CONVERSATION_TAG, RequestLog
 from .schedule import distance_km, is_open, slot_times
-from .store import SlotTaken, Store
+from .store import SlotTaken
 from .validation import (
-    APPOINTMENT_PATTERN,
-    REFERENCE_PATTERN,
     ApiError,
     AppointmentRequest,
     FeedbackRequest,
     TicketRequest,
     bad_request,
+    conversation_of,
+    idempotency_key_of,
+    iso_date,
     parse_date,
     parse_datetime,
     query_bool,
@@ -29,12 +34,6 @@ from .validation import (
     query_lang,
     read_body,
 )
-
-CATALOGUE = web.AppKey("catalogue", CatalogueSource)
-STORE = web.AppKey("store", Store)
-SETTINGS = web.AppKey("settings", Settings)
-OPENAPI = web.AppKey("openapi", dict)
-REQUEST_LOG = web.AppKey("request_log", RequestLog)
 
 
 def catalogue_of(request: web.Request) -> Catalogue:
@@ -75,7 +74,31 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(request.app[OPENAPI])
+    return web.json_response(with_catalogue_ids(request.app[OPENAPI], catalogue_of(request)))
+
+
+def with_catalogue_ids(document: Any, catalogue: Catalogue) -> Any:
+    """The API document with the catalogue's current identifiers as the enum of every schema
+    marked x-catalogue-ids (so clients and API fuzzers know which values exist)."""
+    ids: dict[str, list[Any]] = {
+        "services": sorted(catalogue.services),
+        "agencies": sorted(catalogue.agencies),
+        "life_events": sorted(catalogue.life_events),
+        "offices": sorted(catalogue.offices),
+    }
+
+    def fill(node: Any) -> Any:
+        if isinstance(node, list):
+            return [fill(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        filled = {key: fill(value) for key, value in node.items()}
+        kind = node.get("x-catalogue-ids")
+        if kind:
+            filled["enum"] = ids[kind] + ([None] if node.get("nullable") else [])
+        return filled
+
+    return fill(document)
 
 
 async def request_log(request: web.Request) -> web.Response:
@@ -203,7 +226,7 @@ async def list_offices(request: web.Request) -> web.Response:
     city = normalise(request.query.get("city", ""))
     open_now = query_bool(request, "open_now")
     at_raw = request.query.get("at")
-    moment = parse_datetime(at_raw, "at") if at_raw else country_now(catalogue)
+    moment = parse_datetime(at_raw, "at") if at_raw is not None else country_now(catalogue)
 
     offices = []
     for office_id, office in catalogue.offices.items():
@@ -297,7 +320,7 @@ async def list_slots(request: web.Request) -> web.Response:
 
 def application_reference(request: web.Request) -> str:
     reference = request.match_info["reference"].strip().upper()
-    if not REFERENCE_PATTERN.match(reference):
+    if not APPLICATION_REFERENCE.match(reference):
         raise bad_request(
             "a reference number is three letters, the year and five digits, like CIV-2026-00042",
             "reference",
@@ -365,52 +388,83 @@ def appointment_view(
 
 def appointment_reference(request: web.Request) -> str:
     reference = request.match_info["reference"].strip().upper()
-    if not APPOINTMENT_PATTERN.match(reference):
+    if not APPOINTMENT_REFERENCE.match(reference):
         raise bad_request("an appointment reference looks like APT-004217", "reference")
     return reference
+
+
+def deadline_passed(request: web.Request) -> bool:
+    """Whether the caller's deadline for this write (unix time) has passed: a caller that
+    gave up waiting has told the citizen nothing was done, so nothing must be done."""
+    raw = request.headers.get(DEADLINE_HEADER)
+    if raw is None:
+        return False
+    try:
+        deadline = float(raw)
+    except ValueError:
+        raise bad_request(f"{DEADLINE_HEADER} must be a unix time", DEADLINE_HEADER) from None
+    return time.time() > deadline
 
 
 async def book_appointment(request: web.Request) -> web.Response:
     catalogue = catalogue_of(request)
     lang = query_lang(request)
     body: AppointmentRequest = await read_body(request, AppointmentRequest)
+    key = idempotency_key_of(request)
     known(catalogue.offices, body.office_id, "office", "office_id")
     known(catalogue.services, body.service_id, "service", "service_id")
-    day = date.fromisoformat(body.date)
+    store = request.app[STORE]
+    if key is not None:  # the same confirmation again: answer with what it made
+        made = await store.appointment_for_key(body.conversation_id, key)
+        if made is not None:
+            return web.json_response(appointment_view(catalogue, made, lang))
+    day = iso_date(body.date)
     times = check_bookable(catalogue, request.app[SETTINGS], body.office_id, body.service_id, day)
     if body.time not in times:
         raise bad_request(f"{body.time} is not an appointment slot of that office on {day}", "time")
+    if deadline_passed(request):
+        raise ApiError(409, "deadline_passed", "the request arrived after its deadline; not booked")
     try:
-        appointment = await request.app[STORE].book_appointment(
-            body.office_id, body.service_id, body.date, body.time, body.conversation_id
+        appointment, made_now = await store.book_appointment(
+            body.office_id, body.service_id, day.isoformat(), body.time, body.conversation_id, key
         )
     except SlotTaken:
         raise ApiError(
             409, "slot_taken", "that slot has just been booked; choose another"
         ) from None
-    return web.json_response(appointment_view(catalogue, appointment, lang), status=201)
+    view = appointment_view(catalogue, appointment, lang)
+    return web.json_response(view, status=201 if made_now else 200)
 
 
 async def get_appointment(request: web.Request) -> web.Response:
     catalogue = catalogue_of(request)
     lang = query_lang(request)
-    appointment = await request.app[STORE].get_appointment(appointment_reference(request))
+    reference = appointment_reference(request)
+    appointment = await request.app[STORE].get_appointment(reference, conversation_of(request))
     if appointment is None:
-        raise ApiError(404, "unknown_appointment", "no appointment with that reference")
+        raise unknown_appointment()
     return web.json_response(appointment_view(catalogue, appointment, lang))
+
+
+def unknown_appointment() -> ApiError:
+    # The same answer for a reference that does not exist and one of another conversation.
+    return ApiError(
+        404, "unknown_appointment", "no appointment with that reference in this conversation"
+    )
 
 
 async def cancel_appointment(request: web.Request) -> web.Response:
     catalogue = catalogue_of(request)
     lang = query_lang(request)
     reference = appointment_reference(request)
+    conversation = conversation_of(request)
     store = request.app[STORE]
-    appointment = await store.get_appointment(reference)
+    appointment = await store.get_appointment(reference, conversation)
     if appointment is None:
-        raise ApiError(404, "unknown_appointment", "no appointment with that reference")
-    if not await store.cancel_appointment(reference):
+        raise unknown_appointment()
+    if not await store.cancel_appointment(reference, conversation):
         raise ApiError(409, "already_cancelled", "that appointment was already cancelled")
-    appointment = await store.get_appointment(reference)
+    appointment = await store.get_appointment(reference, conversation)
     assert appointment is not None
     return web.json_response(appointment_view(catalogue, appointment, lang))
 
@@ -432,3 +486,17 @@ async def add_feedback(request: web.Request) -> web.Response:
         body.conversation_id, body.rating, body.comment
     )
     return web.json_response(feedback, status=201)
+
+
+async def forget_conversation(request: web.Request) -> web.Response:
+    """Erase what the registry stores about one conversation (a citizen's /forget)."""
+    conversation = conversation_of(request)
+    tag = request.headers.get(CONVERSATION_TAG_HEADER)
+    if tag is not None and not CONVERSATION_TAG.match(tag):
+        raise bad_request(
+            f"{CONVERSATION_TAG_HEADER} must be 16 lowercase hex digits", CONVERSATION_TAG_HEADER
+        )
+    erased = await request.app[STORE].forget_conversation(conversation)
+    if tag is not None:
+        erased["request_log_entries_deleted"] = request.app[REQUEST_LOG].forget(tag)
+    return web.json_response({"forgotten": True, **erased})

@@ -1,31 +1,25 @@
-"""Request logging and JSON errors for every response of the registry."""
+"""What every request of the registry goes through: the Host check, the token check for
+citizens' data, one masked log line, and JSON errors."""
 
 from __future__ import annotations
 
+import hmac
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from .handlers import REQUEST_LOG
-from .request_log import CONVERSATION_HEADER
+from common.conversation import CONVERSATION_TAG_HEADER, host_name
+from common.references import mask_references
+
+from .app_keys import REQUEST_LOG, SETTINGS
+from .routes import CITIZEN_DATA
 from .validation import ApiError
 
 log = logging.getLogger("registry.access")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-# Reference numbers identify a citizen's file: keep the agency code, hide the rest.
-_APPLICATION_REF = re.compile(r"\b([A-Za-z]{3})[- ]?\d{4}[- ]?\d{5}\b")
-_APPOINTMENT_REF = re.compile(r"\b(APT)-?\d{6}\b", re.IGNORECASE)
-
-
-def mask_references(text: str) -> str:
-    text = _APPLICATION_REF.sub(r"\1-****-*****", text)
-    return _APPOINTMENT_REF.sub(r"\1-******", text)
-
 
 # Requests about the registry itself, not about citizens: kept out of the request log.
 _NOT_IN_REQUEST_LOG = frozenset({"/v1/health", "/v1/request-log"})
@@ -34,7 +28,8 @@ _NOT_IN_REQUEST_LOG = frozenset({"/v1/health", "/v1/request-log"})
 @web.middleware
 async def access_log(request: web.Request, handler: Handler) -> web.StreamResponse:
     """One line per request: method, masked path, query keys (not values), status, time;
-    the same, with the caller's conversation tag, in the in-memory request log."""
+    the same, with the caller's conversation tag, in the in-memory request log. (Control
+    characters in the path are escaped by the process's log records, common.logs.)"""
     arrived = time.time()
     started = time.perf_counter()
     status = 500
@@ -58,8 +53,32 @@ async def access_log(request: web.Request, handler: Handler) -> web.StreamRespon
             elapsed_ms,
         )
         if request.path not in _NOT_IN_REQUEST_LOG:
-            tag = request.headers.get(CONVERSATION_HEADER)
+            tag = request.headers.get(CONVERSATION_TAG_HEADER)
             request.app[REQUEST_LOG].add(arrived, tag, request.method, path, status, elapsed_ms)
+
+
+@web.middleware
+async def trusted_host(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer only to the host names the registry is meant to be reached by."""
+    allowed = request.app[SETTINGS].allowed_hosts
+    if "*" not in allowed and host_name(request.host) not in allowed:
+        raise ApiError(400, "unknown_host", "this registry does not answer to that host name")
+    return await handler(request)
+
+
+@web.middleware
+async def citizen_data_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    route = request.match_info.route.resource
+    if route is not None and route.canonical in CITIZEN_DATA:
+        token = request.app[SETTINGS].api_token
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if token is None or not hmac.compare_digest(given.encode(), token.encode()):
+            raise ApiError(
+                401,
+                "unauthorised",
+                "citizens' data needs the registry's token (Authorization: Bearer ...)",
+            )
+    return await handler(request)
 
 
 @web.middleware
@@ -74,7 +93,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             raise
         body = {"error": {"code": _HTTP_CODES.get(exc.status, "http_error"), "message": exc.reason}}
         if isinstance(exc, web.HTTPNotFound):
-            body["error"]["message"] = f"no endpoint at {request.path}"
+            body["error"]["message"] = f"no endpoint at {mask_references(request.path)}"
         elif isinstance(exc, web.HTTPRequestEntityTooLarge):
             body["error"]["message"] = "the request body is too large"
         headers = (

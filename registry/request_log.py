@@ -5,13 +5,10 @@ log, and a conversation is known only by the opaque tag its caller sent."""
 from __future__ import annotations
 
 import itertools
-import re
 from collections import deque
 from dataclasses import asdict, dataclass
 
-# Callers tag a request with the conversation it serves (see actions/registry_client.py).
-CONVERSATION_HEADER = "X-Conversation-Tag"
-CONVERSATION_TAG = re.compile(r"^[0-9a-f]{16}$")
+from common.conversation import CONVERSATION_TAG
 
 
 @dataclass(frozen=True)
@@ -45,3 +42,10 @@ class RequestLog:
             if e.seq > after and (conversation is None or e.conversation == conversation)
         )
         return [asdict(e) for e in itertools.islice(found, limit)]
+
+    def forget(self, conversation: str) -> int:
+        """Drop the entries of one conversation; how many there were."""
+        kept = [e for e in self._entries if e.conversation != conversation]
+        forgotten = len(self._entries) - len(kept)
+        self._entries = deque(kept, maxlen=self._entries.maxlen)
+        return forgotten

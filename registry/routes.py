@@ -1,10 +1,24 @@
-"""Every route of the registry API, in one place."""
+"""Every route of the registry API, in one place, and which of them hold citizens' data."""
 
 from aiohttp import web
 
 from . import handlers
 
 API = "/v1"
+
+# Routes that read or change what citizens gave (applications, appointments, tickets,
+# ratings, who called when): only callers with the registry's token reach them.
+CITIZEN_DATA = frozenset(
+    {
+        f"{API}/request-log",
+        f"{API}/applications/{{reference}}",
+        f"{API}/appointments",
+        f"{API}/appointments/{{reference}}",
+        f"{API}/handoff-tickets",
+        f"{API}/feedback",
+        f"{API}/conversation-data",
+    }
+)
 
 
 def setup_routes(app: web.Application) -> None:
@@ -26,3 +40,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_delete(f"{API}/appointments/{{reference}}", handlers.cancel_appointment)
     app.router.add_post(f"{API}/handoff-tickets", handlers.create_ticket)
     app.router.add_post(f"{API}/feedback", handlers.add_feedback)
+    app.router.add_delete(f"{API}/conversation-data", handlers.forget_conversation)

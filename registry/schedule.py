@@ -6,7 +6,7 @@ import math
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from .catalogue import WEEKDAYS
+from .schema import WEEKDAYS
 
 EARTH_RADIUS_KM = 6371.0
 

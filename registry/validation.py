@@ -5,15 +5,27 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 from pydantic import BaseModel, Extra, StrictInt, StrictStr, ValidationError, constr, validator
 
-from .catalogue import LANGUAGES
+from common.conversation import (
+    CONVERSATION_ID_HEADER,
+    IDEMPOTENCY_KEY_HEADER,
+    MAX_CONVERSATION_ID_LENGTH,
+)
+from common.json_bodies import BodyError, check_media_type, parse_json
+from common.languages import LANGUAGES
 
-REFERENCE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4}-\d{5}$")
-APPOINTMENT_PATTERN = re.compile(r"^APT-\d{6}$")
 IDENTIFIER = constr(strict=True, min_length=1, max_length=80, regex=r"^[a-z0-9][a-z0-9-]*$")
+# Only the canonical spellings: 2026-12-03 and 09:30 (ISO 8601 has others, such as 20261203
+# and 2026-W49-4, that would name the same slot in different words).
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+LOCAL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+CLOCK_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+ENCODED_HEADER = re.compile(r"^[A-Za-z0-9%._~-]{1,600}$")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 
 
 class ApiError(Exception):
@@ -69,18 +81,30 @@ def query_bool(request: web.Request, name: str) -> bool:
     return raw in ("true", "1")
 
 
+def iso_date(raw: str) -> date:
+    """The date of a YYYY-MM-DD string; ValueError for any other spelling."""
+    if not ISO_DATE.match(raw):
+        raise ValueError("not written YYYY-MM-DD")
+    return date.fromisoformat(raw)
+
+
 def parse_date(raw: str, field: str) -> date:
     try:
-        return date.fromisoformat(raw)
+        return iso_date(raw)
     except ValueError:
         raise bad_request(f"{field} must be a date written YYYY-MM-DD", field) from None
 
 
 def parse_datetime(raw: str, field: str) -> datetime:
+    """A local date and time of the country, written YYYY-MM-DDTHH:MM[:SS]."""
     try:
+        if not LOCAL_DATETIME.match(raw):
+            raise ValueError(raw)
         return datetime.fromisoformat(raw)
     except ValueError:
-        raise bad_request(f"{field} must be an ISO 8601 date and time", field) from None
+        raise bad_request(
+            f"{field} must be a local date and time written YYYY-MM-DDTHH:MM", field
+        ) from None
 
 
 class Body(BaseModel):
@@ -89,21 +113,27 @@ class Body(BaseModel):
         anystr_strip_whitespace = True
 
 
+ConversationId = constr(strict=True, min_length=1, max_length=MAX_CONVERSATION_ID_LENGTH)
+
+
 class AppointmentRequest(Body):
     office_id: IDENTIFIER  # type: ignore[valid-type]
     service_id: IDENTIFIER  # type: ignore[valid-type]
     date: StrictStr
-    time: constr(strict=True, regex=r"^([01]\d|2[0-3]):[0-5]\d$")  # type: ignore[valid-type]
-    conversation_id: constr(strict=True, max_length=200) | None = None  # type: ignore[valid-type]
+    time: constr(strict=True, regex=CLOCK_TIME)  # type: ignore[valid-type]
+    conversation_id: ConversationId  # type: ignore[valid-type]
 
     @validator("date")
     def _iso_date(cls, value: str) -> str:
-        date.fromisoformat(value)
+        try:
+            iso_date(value)
+        except ValueError:
+            raise ValueError("must be a date written YYYY-MM-DD") from None
         return value
 
 
 class TicketRequest(Body):
-    conversation_id: constr(strict=True, min_length=1, max_length=200)  # type: ignore[valid-type]
+    conversation_id: ConversationId  # type: ignore[valid-type]
     service_id: IDENTIFIER | None = None  # type: ignore[valid-type]
     lang: StrictStr = "en"
     summary: constr(strict=True, max_length=4000) = ""  # type: ignore[valid-type]
@@ -116,7 +146,7 @@ class TicketRequest(Body):
 
 
 class FeedbackRequest(Body):
-    conversation_id: constr(strict=True, min_length=1, max_length=200)  # type: ignore[valid-type]
+    conversation_id: ConversationId  # type: ignore[valid-type]
     rating: StrictInt
     comment: constr(strict=True, max_length=2000) | None = None  # type: ignore[valid-type]
 
@@ -127,14 +157,20 @@ class FeedbackRequest(Body):
         return value
 
 
+async def read_json(request: web.Request) -> Any:
+    """The request's JSON body, or a 4xx that says what is wrong with it."""
+    try:
+        check_media_type(request.content_type, request.charset)
+        return parse_json(await request.read())
+    except BodyError as exc:
+        if exc.status == 415:
+            raise ApiError(415, exc.code, str(exc)) from None
+        raise bad_request(str(exc), exc.field) from None
+
+
 async def read_body(request: web.Request, model: type[Body]) -> Any:
     """Parse a JSON body into model, or raise a 4xx that says which field is wrong and why."""
-    if request.content_type != "application/json":
-        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    try:
-        payload = await request.json()
-    except ValueError:
-        raise bad_request("the body is not valid JSON") from None
+    payload = await read_json(request)
     if not isinstance(payload, dict):
         raise bad_request("the body must be a JSON object")
     try:
@@ -143,3 +179,29 @@ async def read_body(request: web.Request, model: type[Body]) -> Any:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
         raise bad_request(f"{field}: {first['msg']}", field) from None
+
+
+def conversation_of(request: web.Request) -> str:
+    """The conversation a call acts for, from its X-Conversation-Id header (percent-encoded)."""
+    raw = request.headers.get(CONVERSATION_ID_HEADER, "")
+    # An invalid %-sequence decodes to U+FFFD: it still names one conversation, consistently.
+    conversation = unquote(raw, errors="replace") if ENCODED_HEADER.match(raw) else ""
+    if not conversation or len(conversation) > MAX_CONVERSATION_ID_LENGTH:
+        raise ApiError(
+            400,
+            "conversation_required",
+            f"send the conversation this call is for in the {CONVERSATION_ID_HEADER} header "
+            f"(1 to {MAX_CONVERSATION_ID_LENGTH} characters, percent-encoded)",
+            field=CONVERSATION_ID_HEADER,
+        )
+    return conversation
+
+
+def idempotency_key_of(request: web.Request) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
+    if key is not None and not IDEMPOTENCY_KEY.match(key):
+        raise bad_request(
+            f"{IDEMPOTENCY_KEY_HEADER} must be 8 to 100 letters, digits, '-' or '_'",
+            IDEMPOTENCY_KEY_HEADER,
+        )
+    return key

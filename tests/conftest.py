@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 from aiohttp.web import Application
+from registry_access import CITIZEN_HEADERS, REGISTRY_TOKEN
 
 from registry.app import create_app
 from registry.config import PACKAGE_DIR, Settings
@@ -28,10 +29,13 @@ def catalogue_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def registry_settings(tmp_path: Path, catalogue_dir: Path) -> Settings:
-    return Settings(database=tmp_path / "registry.db", catalogue_dir=catalogue_dir)
+    return Settings(
+        database=tmp_path / "registry.db", catalogue_dir=catalogue_dir, api_token=REGISTRY_TOKEN
+    )
 
 
 @pytest.fixture
 async def registry_client(aiohttp_client: AiohttpClient, registry_settings: Settings) -> TestClient:
-    """A test client of a registry built from registry_settings (fresh database, copied data)."""
-    return await aiohttp_client(create_app(registry_settings))
+    """A test client of a registry built from registry_settings (fresh database, copied data),
+    calling as the action server does for the conversation CITIZEN."""
+    return await aiohttp_client(create_app(registry_settings), headers=CITIZEN_HEADERS)

@@ -28,8 +28,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from registry_access import REGISTRY_TOKEN
 
-from actions import applications
+from actions import applications, contacts
 from actions.applications import (
     ActionReportApplicationStatus,
     ValidateApplicationStatusForm,
@@ -44,6 +45,7 @@ from actions.appointments import (
     ValidateAppointmentForm,
     ValidateCancelAppointmentForm,
 )
+from actions.contacts import ContactBook
 from actions.fallback import ActionFallback
 from actions.feedback import ActionStoreFeedback, ValidateFeedbackForm
 from actions.handoff import ActionHandoff
@@ -58,6 +60,8 @@ from actions.registry_client import (
 from actions.services import ActionAnswerServiceQuestion
 from registry.app import create_app
 from registry.config import PACKAGE_DIR, PROJECT_DIR, Settings
+
+REGISTRY_AUTH = {"Authorization": f"Bearer {REGISTRY_TOKEN}"}
 
 # The catalogue and the domain, as the citizen-facing truth -----------------------------------
 
@@ -213,6 +217,14 @@ class LiveRegistry:
             return [dict(row) for row in connection.execute(sql, params)]
 
 
+@pytest.fixture(autouse=True)
+def fresh_contact_book(monkeypatch: pytest.MonkeyPatch) -> ContactBook:
+    """An empty contact book that does not refresh itself (tests fill it when they need it)."""
+    book = ContactBook(refreshed_at=time.monotonic())
+    monkeypatch.setattr(contacts, "contact_book", book)
+    return book
+
+
 @pytest.fixture
 async def shared_client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RegistryClient]:
     """The actions' shared client with a session of this test's event loop."""
@@ -229,11 +241,14 @@ async def live_registry(
     the actions' client points at it."""
     catalogue = tmp_path / "catalogue"
     shutil.copytree(CATALOGUE, catalogue)
-    settings = Settings(database=tmp_path / "registry.db", catalogue_dir=catalogue)
+    settings = Settings(
+        database=tmp_path / "registry.db", catalogue_dir=catalogue, api_token=REGISTRY_TOKEN
+    )
     server = TestServer(create_app(settings), host="127.0.0.1")
     await server.start_server()
     url = str(server.make_url("")).rstrip("/")
     monkeypatch.setattr(registry, "base_url", url)
+    monkeypatch.setattr(registry, "token", REGISTRY_TOKEN)
     yield LiveRegistry(url=url, database=settings.database)
     await registry.close()
     await server.close()
@@ -254,6 +269,7 @@ class StubServer:
     url: str
     hits: Counter[str] = field(default_factory=Counter)
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    booking_headers: list[dict[str, str]] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -283,6 +299,8 @@ async def stub_server() -> AsyncIterator[StubServer]:
 
     async def slow(request: web.Request) -> web.Response:
         stub.hits[request.method] += 1
+        if request.path == "/v1/appointments":
+            stub.booking_headers.append(dict(request.headers))
         await asyncio.wait_for(stub.release.wait(), timeout=30)
         return web.json_response({})
 
@@ -617,7 +635,7 @@ async def test_registry_calls_are_tagged_with_the_conversation_not_the_sender(
     )
     await run_action(ActionFallback(), text="pasport", intent="nlu_fallback", sender_id="other")
 
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers=REGISTRY_AUTH) as session:
         tag = conversation_tag(CITIZEN)
         async with session.get(
             f"{live_registry.url}/v1/request-log", params={"conversation": tag}
@@ -851,7 +869,9 @@ async def test_appointment_form_rejects_a_time_someone_already_booked(
     live_registry: LiveRegistry,
 ) -> None:
     day, times = await next_free_day(PASSPORT_OFFICE, "passport")
-    await registry.book_appointment(PASSPORT_OFFICE, "passport", day, times[0], "someone", "en")
+    await registry.book_appointment(
+        PASSPORT_OFFICE, "passport", day, times[0], "someone", "en", "key-someone-0001"
+    )
 
     reply = await form_turn(
         ValidateAppointmentForm(),
@@ -919,7 +939,7 @@ async def test_confirmed_booking_creates_the_appointment_in_the_registry(
     assert APPOINTMENT_REF.match(reference)
     assert reference in reply.text()
     assert message["custom"] == {"service_id": "passport", "topic": "appointment", "lang": "en"}
-    stored = await registry.request("GET", f"/v1/appointments/{reference}")
+    stored = await registry.request("GET", f"/v1/appointments/{reference}", conversation_id=CITIZEN)
     assert stored["status"] == "booked"
     assert (stored["date"], stored["time"]) == (day, times[2])
     assert stored["office"]["identifier"] == PASSPORT_OFFICE
@@ -952,7 +972,9 @@ async def test_declined_booking_books_nothing(live_registry: LiveRegistry) -> No
 
 async def test_slot_taken_meanwhile_asks_for_another_time(live_registry: LiveRegistry) -> None:
     day, times = await next_free_day(PASSPORT_OFFICE, "passport")
-    await registry.book_appointment(PASSPORT_OFFICE, "passport", day, times[2], "other", "en")
+    await registry.book_appointment(
+        PASSPORT_OFFICE, "passport", day, times[2], "other", "en", "key-other-0001"
+    )
 
     reply = await run_action(
         ActionBookAppointment(), intent="affirm", slots=booking_slots(day, times[2], True)
@@ -969,7 +991,7 @@ async def test_cancel_cancels_once_and_then_says_already_cancelled(
 ) -> None:
     day, times = await next_free_day(PASSPORT_OFFICE, "passport")
     booked = await registry.book_appointment(
-        PASSPORT_OFFICE, "passport", day, times[0], CITIZEN, "en"
+        PASSPORT_OFFICE, "passport", day, times[0], CITIZEN, "en", "key-citizen-0001"
     )
     reference = booked["reference"]
 
@@ -979,7 +1001,7 @@ async def test_cancel_cancels_once_and_then_says_already_cancelled(
     assert first.only["office"] == OFFICES[PASSPORT_OFFICE]["name"]["en"]
     assert reference in first.text()
     assert first.slot_sets == {"appointment_reference": None}
-    stored = await registry.request("GET", f"/v1/appointments/{reference}")
+    stored = await registry.request("GET", f"/v1/appointments/{reference}", conversation_id=CITIZEN)
     assert stored["status"] == "cancelled"
     free = await registry.get_free_slots(PASSPORT_OFFICE, "passport", day=day)
     assert times[0] in free[0]["times"]  # the slot is free again
@@ -1166,18 +1188,26 @@ async def test_slow_registry_gets_an_apology_within_a_few_seconds(
     assert stub_server.hits["GET"] == 3  # one try and two retries, each cut at 0.5 s
 
 
-async def test_booking_that_timed_out_is_not_sent_twice(
+async def test_a_booking_that_timed_out_is_retried_as_the_same_confirmation_with_a_deadline(
     stub_server: StubServer, monkeypatch: pytest.MonkeyPatch, shared_client: RegistryClient
 ) -> None:
+    """Retrying is safe: every attempt carries the same idempotency key (the registry books
+    once) and a deadline after which the registry must not book (the citizen was told no)."""
     monkeypatch.setattr(registry, "base_url", stub_server.url)
     monkeypatch.setattr(registry, "timeout", aiohttp.ClientTimeout(total=0.5))
 
+    started = time.time()
     reply = await run_action(
         ActionBookAppointment(), slots=booking_slots("2026-12-01", "09:00", True)
     )
 
     assert reply.responses == ["utter_registry_unavailable"]
-    assert stub_server.hits["POST"] == 1
+    assert stub_server.hits["POST"] == 3
+    keys = {h["Idempotency-Key"] for h in stub_server.booking_headers}
+    assert len(keys) == 1 and len(keys.pop()) >= 8
+    deadlines = [float(h["X-Request-Deadline"]) for h in stub_server.booking_headers]
+    assert all(started < d < started + 10 for d in deadlines)
+    assert deadlines == sorted(deadlines)
 
 
 # The registry client -------------------------------------------------------------------------
@@ -1211,7 +1241,7 @@ async def test_client_never_retries_a_post(
 async def test_client_retries_a_cancellation_after_a_server_error(
     stub_server: StubServer, stub_client: RegistryClient
 ) -> None:
-    cancelled = await stub_client.cancel_appointment("APT-004217", "en")
+    cancelled = await stub_client.cancel_appointment("APT-004217", CITIZEN, "en")
 
     assert cancelled["status"] == "cancelled"
     assert stub_server.hits["DELETE"] == 2
@@ -1219,3 +1249,79 @@ async def test_client_retries_a_cancellation_after_a_server_error(
 
 async def test_client_returns_none_for_an_unknown_service(live_registry: LiveRegistry) -> None:
     assert await registry.get_service("no-such-service", "en") is None
+
+
+# Security and faults (issue: an appointment belongs to its conversation; no ghost bookings;
+# the apology gives a way to reach a person that does not need the registry) ------------------
+
+
+async def test_another_conversation_cannot_cancel_an_appointment(
+    live_registry: LiveRegistry,
+) -> None:
+    day, times = await next_free_day(PASSPORT_OFFICE, "passport")
+    booked = await registry.book_appointment(
+        PASSPORT_OFFICE, "passport", day, times[0], CITIZEN, "en", "key-citizen-0002"
+    )
+    reply = await run_action(
+        ActionCancelAppointment(),
+        slots={"appointment_reference": booked["reference"]},
+        sender_id="telegram-intruder",
+    )
+
+    assert reply.only["response"] == "utter_appointment_unknown"
+    [row] = live_registry.rows("SELECT status FROM appointments")
+    assert row["status"] == "booked"
+
+
+async def test_the_same_confirmation_run_twice_books_once(live_registry: LiveRegistry) -> None:
+    day, times = await next_free_day(PASSPORT_OFFICE, "passport")
+    confirmation = {"event": "user", "text": "yes", "timestamp": 1764620000.5}
+    first, again = [
+        await run_action(
+            ActionBookAppointment(),
+            intent="affirm",
+            slots=booking_slots(day, times[1], True),
+            history=[confirmation],
+        )
+        for _ in range(2)
+    ]
+
+    assert first.only["reference"] == again.only["reference"]
+    assert len(live_registry.rows("SELECT * FROM appointments")) == 1
+
+
+async def test_with_the_registry_down_the_apology_gives_the_agencys_number_and_hours(
+    live_registry: LiveRegistry, monkeypatch: pytest.MonkeyPatch, fresh_contact_book: ContactBook
+) -> None:
+    await fresh_contact_book.refresh()  # what the action server read while the registry was up
+    monkeypatch.setattr(registry, "base_url", f"http://127.0.0.1:{unused_port()}")
+    agency = AGENCIES[SERVICES["passport"]["competent_authority"]]
+
+    for lang in ("en", "fr", "ar"):
+        reply = await run_action(
+            ActionHandoff(), slots={"service_id": "passport", "lang": lang}, text="a person"
+        )
+        message = reply.only
+        assert message["response"] == "utter_registry_unavailable_with_contacts"
+        assert agency["phone"] in message["contacts"]
+        assert agency["phone_hours"][lang] in message["contacts"]
+        assert agency["name"][lang] in message["contacts"]
+        assert message["minutes"] > 0
+
+
+async def test_a_refusal_inside_a_form_gets_an_apology_not_silence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RegistryRejected(400, "invalid_input", "date must be between ...")
+
+    monkeypatch.setattr(registry, "get_free_slots", refuse)
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "appointment_time",
+        "09:00",
+        slots={"service_id": "passport", "office_id": PASSPORT_OFFICE, "appointment_date": "x"},
+    )
+
+    assert reply.responses == ["utter_registry_unavailable"]
+    assert {"event": "active_loop", "name": None, "timestamp": None} in reply.events

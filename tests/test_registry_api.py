@@ -24,6 +24,7 @@ import yaml
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from aiohttp.web import Application
+from registry_access import CITIZEN, CITIZEN_HEADERS
 from yarl import URL
 
 from registry.app import create_app
@@ -131,6 +132,7 @@ class Slot:
             "service_id": self.service_id,
             "date": self.date,
             "time": self.time,
+            "conversation_id": CITIZEN,
             **changes,
         }
 
@@ -679,7 +681,13 @@ async def test_ten_simultaneous_bookings_of_one_slot_give_one_201_and_nine_409(
     assert statuses == [201] + [409] * 9
     [winner] = [r for r in responses if r.status == 201]
     reference = (await winner.json())["reference"]
-    stored = await expect_json(await registry_client.get(f"/v1/appointments/{reference}"), 200)
+    owner = next(n for n, r in enumerate(responses) if r is winner)
+    stored = await expect_json(
+        await registry_client.get(
+            f"/v1/appointments/{reference}", headers={"X-Conversation-Id": f"c{owner}"}
+        ),
+        200,
+    )
     assert stored["status"] == "booked"
     rows = table_contents(registry_settings.database)["appointments"]
     assert len(rows) == 1
@@ -1028,7 +1036,7 @@ async def test_sql_injection_in_free_text_is_stored_as_plain_text(
 async def test_bookings_tickets_and_cancellations_survive_a_restart(
     aiohttp_client: AiohttpClient, registry_settings: Settings, slot: Slot
 ) -> None:
-    first = await aiohttp_client(create_app(registry_settings))
+    first = await aiohttp_client(create_app(registry_settings), headers=CITIZEN_HEADERS)
     kept = await book(first, slot)
     cancelled = await book(first, later_slot(slot))
     await expect_json(await first.delete(f"/v1/appointments/{cancelled['reference']}"), 200)
@@ -1038,7 +1046,7 @@ async def test_bookings_tickets_and_cancellations_survive_a_restart(
     before = table_contents(registry_settings.database)
     await first.close()
 
-    second = await aiohttp_client(create_app(registry_settings))
+    second = await aiohttp_client(create_app(registry_settings), headers=CITIZEN_HEADERS)
     assert table_contents(registry_settings.database) == before
     stored = await expect_json(await second.get(f"/v1/appointments/{kept['reference']}"), 200)
     assert (stored["status"], stored["date"], stored["time"]) == ("booked", slot.date, slot.time)
@@ -1057,8 +1065,8 @@ async def test_bookings_tickets_and_cancellations_survive_a_restart(
 async def test_two_apps_on_one_database_see_each_others_bookings(
     aiohttp_client: AiohttpClient, registry_settings: Settings, slot: Slot
 ) -> None:
-    first = await aiohttp_client(create_app(registry_settings))
-    second = await aiohttp_client(create_app(registry_settings))
+    first = await aiohttp_client(create_app(registry_settings), headers=CITIZEN_HEADERS)
+    second = await aiohttp_client(create_app(registry_settings), headers=CITIZEN_HEADERS)
     booking = await book(first, slot)
     stored = await expect_json(await second.get(f"/v1/appointments/{booking['reference']}"), 200)
     assert stored["status"] == "booked"

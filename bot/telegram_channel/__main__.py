@@ -8,6 +8,8 @@ import os
 import signal
 import sys
 
+from common.logs import configure_logging
+
 from .app import serve
 from .config import ConfigError, TelegramSettings
 
@@ -35,7 +37,7 @@ async def run(settings: TelegramSettings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:

@@ -94,6 +94,8 @@ async def relay(update: Update, context: Context, message: str) -> None:
     """Send one message to Rasa as this conversation and show its replies, in chat order."""
     chat = update.effective_chat
     assert chat is not None
+    if not message.strip():  # nothing to answer; Rasa must only get a non-empty message
+        return
     async with chat_lock(context):
         rasa: RasaClient = context.bot_data[RASA_CLIENT]
         try:
@@ -166,14 +168,26 @@ async def forget(update: Update, context: Context) -> None:
     async with chat_lock(context):
         rasa: RasaClient = context.bot_data[RASA_CLIENT]
         try:
-            await rasa.forget(conversation_id(update))
+            erased = await rasa.forget(conversation_id(update))
         except RasaUnavailable as exc:
             log.warning("could not forget chat %s: %s", chat.id, exc)
             await context.bot.send_message(chat.id, text("forget_failed", lang))
             return
         for key in ("lang", "buttons"):
             context.chat_data.pop(key, None)
-    await context.bot.send_message(chat.id, text("forgotten", lang))
+    await context.bot.send_message(chat.id, forgotten_text(erased, lang))
+
+
+def forgotten_text(erased: dict[str, int], lang: str) -> str:
+    """Exactly what /forget erased, in the chat's language."""
+    said = text("forgotten", lang).format(
+        tickets=erased.get("handoff_tickets_deleted", 0),
+        ratings=erased.get("ratings_deleted", 0),
+    )
+    appointments = erased.get("appointments_anonymised", 0)
+    if appointments:
+        said += " " + text("forgotten_appointments", lang).format(appointments=appointments)
+    return said
 
 
 # Messages and taps --------------------------------------------------------------------------

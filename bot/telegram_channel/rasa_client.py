@@ -35,8 +35,9 @@ class RasaClient:
             raise RasaUnavailable(type(exc).__name__) from exc
         return replies if isinstance(replies, list) else []
 
-    async def forget(self, sender_id: str) -> None:
-        """Delete everything Rasa stores about this conversation."""
+    async def forget(self, sender_id: str) -> dict[str, int]:
+        """Erase what the stack stores about this conversation (the Rasa server's privacy
+        channel erases it in the registry too); the number of records of each kind."""
         if not self.privacy_token:
             raise RasaUnavailable("CSA_PRIVACY_TOKEN is not set")
         url = f"{self.base_url}/webhooks/privacy/conversations/{quote(sender_id, safe='')}"
@@ -45,5 +46,7 @@ class RasaClient:
             async with self._session.delete(url, headers=headers) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"HTTP {response.status}")
-        except (TimeoutError, aiohttp.ClientError) as exc:
+                body = await response.json()
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise RasaUnavailable(type(exc).__name__) from exc
+        return {k: v for k, v in body.items() if isinstance(v, int) and not isinstance(v, bool)}

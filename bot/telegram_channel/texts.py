@@ -8,8 +8,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "few minutes.",
         "unsupported": "I can only read text messages, button taps and shared locations. "
         "Please type your question, or send your location to find the nearest office.",
-        "forgotten": "Done: I have deleted everything the assistant stored about this chat. "
-        "We start again from zero.",
+        "forgotten": "Done: I deleted our conversation, {tickets} request(s) for a person and "
+        "{ratings} rating(s). We start again from zero.",
+        "forgotten_appointments": "{appointments} booked appointment(s) stay with the office "
+        "but are no longer linked to this chat; to cancel one, call the office.",
         "forget_failed": "Sorry, I could not delete the conversation right now. Please try "
         "/forget again in a few minutes.",
         "choose_language": "Choose your language:",
@@ -26,8 +28,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "unsupported": "Je ne lis que les messages texte, les boutons et les positions "
         "partagées. Écrivez votre question, ou envoyez votre position pour trouver le bureau le "
         "plus proche.",
-        "forgotten": "C'est fait : j'ai supprimé tout ce que l'assistant avait enregistré sur "
-        "cette conversation. On repart de zéro.",
+        "forgotten": "C'est fait : j'ai supprimé notre conversation, {tickets} demande(s) "
+        "d'agent et {ratings} note(s). On repart de zéro.",
+        "forgotten_appointments": "{appointments} rendez-vous réservé(s) reste(nt) au bureau "
+        "mais ne sont plus liés à cette conversation ; pour en annuler un, appelez le bureau.",
         "forget_failed": "Désolé, je n'ai pas pu supprimer la conversation. Réessayez /forget "
         "dans quelques minutes.",
         "choose_language": "Choisissez votre langue :",
@@ -42,7 +46,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "rasa_down": "عذرا، المساعد غير متاح حاليا. يرجى المحاولة بعد بضع دقائق.",
         "unsupported": "أستطيع قراءة الرسائل النصية والأزرار والمواقع المشاركة فقط. اكتب سؤالك، "
         "أو أرسل موقعك لأجد لك أقرب مكتب.",
-        "forgotten": "تم: حذفت كل ما خزنه المساعد عن هذه المحادثة. نبدأ من جديد.",
+        "forgotten": "تم: حذفت محادثتنا و{tickets} طلب(ات) تحدث مع موظف و{ratings} تقييم(ات). "
+        "نبدأ من جديد.",
+        "forgotten_appointments": "{appointments} موعد(مواعيد) محجوز(ة) تبقى لدى المكتب لكنها لم "
+        "تعد مرتبطة بهذه المحادثة؛ لإلغاء موعد اتصل بالمكتب.",
         "forget_failed": "عذرا، تعذر حذف المحادثة الآن. أعد المحاولة بالأمر /forget بعد بضع دقائق.",
         "choose_language": "اختر لغتك:",
         "command_start": "الترحيب وما يمكنني فعله",

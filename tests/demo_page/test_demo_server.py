@@ -57,8 +57,52 @@ async def expect_error(response: Any, status: int, code: str) -> str:
 async def test_a_bad_message_body_gets_a_400_that_says_what_is_wrong(
     client: TestClient, body: str, code: str
 ) -> None:
-    response = await client.post(f"/api/conversations/{SENDER}/messages", data=body)
+    response = await client.post(
+        f"/api/conversations/{SENDER}/messages", data=body, headers=JSON_TYPE
+    )
     await expect_error(response, 400, code)
+
+
+JSON_TYPE = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "code"),
+    [
+        ('{"text": "hi"}', {"Content-Type": "text/plain"}, 415, "unsupported_media_type"),
+        ('{"text": "hi"}', {}, 415, "unsupported_media_type"),
+        ('{"text": "hi"}', {"Content-Type": "application/json; charset=bogus"}, 415, None),
+        ("[" * 1200 + "]" * 1200, JSON_TYPE, 400, "bad_json"),
+        ('{"text": "hi \\ud800"}', JSON_TYPE, 400, "invalid_text"),
+    ],
+)
+async def test_bodies_that_crashed_the_server_or_came_cross_site_are_refused(
+    client: TestClient, body: str, headers: dict[str, str], status: int, code: str | None
+) -> None:
+    response = await client.post(
+        f"/api/conversations/{SENDER}/messages", data=body.encode(), headers=headers
+    )
+    assert response.status == status
+    error = (await response.json())["error"]
+    assert error["message"] and (code is None or error["code"] == code)
+
+
+async def test_another_site_cannot_post_through_a_visitors_browser(client: TestClient) -> None:
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null"},
+    ):
+        response = await client.post(
+            f"/api/conversations/{SENDER}/messages", json={"text": "hi"}, headers=headers
+        )
+        await expect_error(response, 403, "foreign_origin")
+    wrong_host = await client.get("/api/scenarios", headers={"Host": "rebound.evil.example"})
+    await expect_error(wrong_host, 400, "unknown_host")
+
+
+async def test_a_very_long_static_path_is_a_404_not_a_crash(client: TestClient) -> None:
+    await expect_error(await client.get("/static/" + "a" * 5000), 404, "not_found")
 
 
 @pytest.mark.parametrize("sender", ["telegram-12345", "demo-XYZ", "demo-0123", "../status"])
@@ -76,7 +120,9 @@ async def test_a_conversation_this_page_did_not_start_is_not_shown(client: TestC
 
 
 async def test_a_huge_body_and_unknown_paths_get_json_errors(client: TestClient) -> None:
-    huge = await client.post(f"/api/conversations/{SENDER}/messages", data="x" * (32 * 1024))
+    huge = await client.post(
+        f"/api/conversations/{SENDER}/messages", data="x" * (32 * 1024), headers=JSON_TYPE
+    )
     assert huge.status == 413
     assert (await huge.json())["error"]["message"]
     await expect_error(await client.get("/api/nothing"), 404, "not_found")

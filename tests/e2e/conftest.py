@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -18,16 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
+
+from common.conversation import encode_conversation_id
+from common.processes import free_port
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 900  # seconds; includes training a model when there is none
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http_json(
@@ -49,12 +46,24 @@ def http_json(
         return json.load(response)
 
 
+# Every secret the stack uses, set by the tests so they can use them and look for them.
+SECRETS = (
+    "RASA_API_TOKEN",
+    "CSA_PRIVACY_TOKEN",
+    "CSA_ACTION_TOKEN",
+    "CSA_REGISTRY_TOKEN",
+    "CSA_CONVERSATION_TAG_KEY",
+)
+
+
 @dataclass
 class Stack:
     rasa_url: str
     registry_url: str
     demo_url: str
+    actions_url: str
     rasa_api_token: str
+    secrets: dict[str, str]
     catalogue_dir: Path
     var_dir: Path
     env: dict[str, str]
@@ -95,8 +104,21 @@ class Stack:
             "POST", f"{self.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text}
         )
 
-    def registry(self, path: str) -> Any:
-        return http_json("GET", f"{self.registry_url}{path}")
+    def registry(self, path: str, conversation: str | None = None) -> Any:
+        """A registry answer; citizens' data with the stack's registry token, as the action
+        server asks for them (for one conversation)."""
+        headers = {"Authorization": f"Bearer {self.secrets['CSA_REGISTRY_TOKEN']}"}
+        if conversation is not None:
+            headers["X-Conversation-Id"] = encode_conversation_id(conversation)
+        return http_json("GET", f"{self.registry_url}{path}", headers=headers)
+
+    def process_of(self, module: str) -> psutil.Process:
+        """The running process of one service (python -m <module>)."""
+        assert self.process is not None
+        for process in psutil.Process(self.process.pid).children(recursive=True):
+            if module in process.cmdline()[1:3]:
+                return process
+        raise LookupError(f"no process runs python -m {module}")
 
 
 class Conversation:
@@ -130,11 +152,11 @@ def new_stack(root: Path, **extra_env: str) -> Stack:
     shutil.copytree(PROJECT_DIR / "registry" / "catalogue", catalogue_dir)
     names = ("REGISTRY_PORT", "ACTIONS_PORT", "RASA_PORT", "DEMO_PORT")
     ports = {name: free_port() for name in names}
-    token = f"e2e-{uuid.uuid4().hex}"
+    secrets = {name: f"e2e-{name.lower()}-{uuid.uuid4().hex}" for name in SECRETS}
     env = {
         **os.environ,
         **{name: str(port) for name, port in ports.items()},
-        "RASA_API_TOKEN": token,
+        **secrets,
         "CSA_VAR_DIR": str(root / "var"),
         "REGISTRY_CATALOGUE_DIR": str(catalogue_dir),
         **extra_env,
@@ -143,7 +165,9 @@ def new_stack(root: Path, **extra_env: str) -> Stack:
         rasa_url=f"http://127.0.0.1:{ports['RASA_PORT']}",
         registry_url=f"http://127.0.0.1:{ports['REGISTRY_PORT']}",
         demo_url=f"http://127.0.0.1:{ports['DEMO_PORT']}",
-        rasa_api_token=token,
+        actions_url=f"http://127.0.0.1:{ports['ACTIONS_PORT']}",
+        rasa_api_token=secrets["RASA_API_TOKEN"],
+        secrets=secrets,
         catalogue_dir=catalogue_dir,
         var_dir=root / "var",
         env=env,

@@ -207,16 +207,26 @@ def test_reset_starts_over(stack: Stack, telegram: FakeInThread) -> None:
     assert tracker(stack, f"telegram-{chat.id}")["slots"]["service_id"] is None
 
 
-def test_forget_deletes_the_conversation(stack: Stack, telegram: FakeInThread) -> None:
+def test_forget_erases_the_conversation_everywhere_and_says_what(
+    stack: Stack, telegram: FakeInThread
+) -> None:
     chat = Chat(telegram)
+    sender = f"telegram-{chat.id}"
     chat.say("what documents do I need for a driving licence?")
+    [ticket] = chat.say("I want to talk to a real person")
+    assert "HT-" in ticket.params["text"]
     [reply] = chat.say("/forget")
-    assert "deleted" in reply.params["text"]
+    assert "deleted" in reply.params["text"] and "1 request(s) for a person" in reply.params["text"]
     with sqlite3.connect(stack.var_dir / "conversations.db") as db:
         (stored,) = db.execute(
-            "SELECT count(*) FROM events WHERE sender_id = ?", (f"telegram-{chat.id}",)
+            "SELECT count(*) FROM events WHERE sender_id = ?", (sender,)
         ).fetchone()
     assert stored == 0
+    with sqlite3.connect(stack.var_dir / "registry.db") as db:
+        (tickets,) = db.execute(
+            "SELECT count(*) FROM handoff_tickets WHERE conversation_id = ?", (sender,)
+        ).fetchone()
+    assert tickets == 0
 
 
 def test_a_3000_character_message_is_handled(stack: Stack, telegram: FakeInThread) -> None:
