@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from common.languages import EASTERN_DIGITS
+from common.references import APPLICATION_REFERENCE
 
 from .common import (
     RegistryAction,
@@ -20,7 +21,6 @@ from .common import (
 )
 from .registry_client import registry
 
-VALID_REFERENCE = re.compile(r"^[A-Z]{3}-\d{4}-\d{5}$")
 # Something that looks like an attempt at a reference: letters and digits, maybe separated.
 CANDIDATE = re.compile(r"[A-Za-z]{0,5}[\s._/-]*\d[\d\s._/-]*\d|[A-Za-z]{0,5}[\s._/-]*\d")
 SEPARATORS = re.compile(r"[\s._/-]+")
@@ -36,7 +36,7 @@ def normalise_reference(text: str) -> str:
 
 def reference_problem(reference: str) -> str | None:
     """Which part of a reference number is wrong, as the name of the response explaining it."""
-    if VALID_REFERENCE.match(reference):
+    if APPLICATION_REFERENCE.match(reference):
         return None
     parts = reference.split("-")
     if not re.fullmatch(r"[A-Z]{3}", parts[0]):

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from common.languages import EASTERN_DIGITS
+from common.payloads import intent_payload
 
 from .common import (
     RegistryAction,
@@ -53,7 +54,7 @@ def parse_time(text: str) -> str | None:
 
 def choice_buttons(choices: list[tuple[str, str]], entity: str) -> list[dict[str, str]]:
     return [
-        {"title": title, "payload": f'/inform{{"{entity}": "{value}"}}'}
+        {"title": title, "payload": intent_payload("inform", **{entity: value})}
         for value, title in choices[:MAX_CHOICES]
     ]
 
@@ -143,7 +144,7 @@ class ValidateAppointmentForm(RegistryFormValidationAction):
             tracker.get_slot("service_id"),
             day=tracker.get_slot("appointment_date"),
         )
-        if time is None or time not in free[0]["times"]:
+        if time is None or time not in (free[0]["times"] if free else []):
             dispatcher.utter_message(response="utter_time_not_available")
             return {"appointment_time": None}
         return {"appointment_time": time}

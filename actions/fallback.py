@@ -9,6 +9,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from common.payloads import intent_payload
+
 from .common import RegistryAction, conversation_lang, fallback_payload, latest_text
 from .registry_client import RegistryUnavailable, registry
 
@@ -24,7 +26,7 @@ async def answer_fallback(dispatcher: CollectingDispatcher, tracker: Tracker, la
         matches = []  # suggestions are a bonus; what the assistant can do is still worth saying
     close = [m for m in matches if m["score"] >= SUGGESTION_SCORE]
     buttons = [
-        {"title": m["title"], "payload": f'/ask_overview{{"service": "{m["identifier"]}"}}'}
+        {"title": m["title"], "payload": intent_payload("ask_overview", service=m["identifier"])}
         for m in close
     ]
     response = "utter_fallback_with_suggestions" if close else "utter_fallback"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Word labels that go inside sentences; the sentences themselves are responses in domain.yml.
+# Word labels that go inside sentences; the sentences themselves are responses in domain/.
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "in_person": "In person",

@@ -8,6 +8,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from common.payloads import intent_payload
+
 from .common import RegistryAction, conversation_lang, latest_entity, latest_text
 from .registry_client import registry
 
@@ -34,7 +36,7 @@ class ActionAnswerLifeEvent(RegistryAction):
             buttons = [
                 {
                     "title": e["title"],
-                    "payload": f'/life_event{{"life_event": "{e["identifier"]}"}}',
+                    "payload": intent_payload("life_event", life_event=e["identifier"]),
                 }
                 for e in events
             ]
@@ -46,7 +48,10 @@ class ActionAnswerLifeEvent(RegistryAction):
         )
         service_ids = [s["identifier"] for s in event["services"]]
         buttons = [
-            {"title": s["title"], "payload": f'/ask_overview{{"service": "{s["identifier"]}"}}'}
+            {
+                "title": s["title"],
+                "payload": intent_payload("ask_overview", service=s["identifier"]),
+            }
             for s in event["services"]
         ]
         dispatcher.utter_message(

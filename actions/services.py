@@ -8,22 +8,23 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from common.payloads import intent_payload
+from common.topics import INTENT_OF_TOPIC, TOPIC_OF_INTENT
+
 from . import formatting
 from .common import RegistryAction, conversation_lang, latest_entity, latest_text, service_payload
 from .registry_client import RegistryClient, registry
 
-TOPIC_BY_INTENT = {
-    "ask_overview": "overview",
-    "ask_documents": "documents",
-    "ask_fees": "fees",
-    "ask_processing_time": "processing_time",
-    "ask_offices": "offices",
-    "ask_eligibility": "eligibility",
-    "ask_how_to_apply": "how_to_apply",
-}
+# Entities the catalogue recogniser (language.rasa_components) sets beside `service`.
+SERVICE_ALTERNATIVE = "service_alternative"
+OFFERED_LIFE_EVENT = "offered_life_event"
+
+TOPIC_BY_INTENT = TOPIC_OF_INTENT
 POPULAR_SERVICES = ("national-id-card", "passport", "birth-certificate", "driving-licence")
 # A service named only in free text is taken when the registry's match is this sure (0-100).
 CONFIDENT_MATCH = 90.0
+# A life event's name found in the words this surely (0-100): the message tells a situation.
+SITUATION_MATCH = 90.0
 
 
 async def resolve_service(
@@ -91,21 +92,69 @@ class ActionAnswerServiceQuestion(RegistryAction):
         if service is None:
             await ask_which_service(dispatcher, lang)
             return [SlotSet("topic", topic)]
+        alternative = latest_entity(tracker, SERVICE_ALTERNATIVE)
+        if alternative and alternative != service["identifier"]:
+            other = await registry.get_service(alternative, lang)
+            if other is not None:
+                ask_which_of(dispatcher, [service, other], topic, lang)
+                return [SlotSet("topic", topic)]
         offices = []
         if topic == "offices":
             offices = await registry.find_offices(lang, service_id=service["identifier"], limit=3)
+        buttons = await life_event_offer(tracker, service["identifier"], lang)
         dispatcher.utter_message(
             **render_topic(service, topic, lang, offices),
+            buttons=buttons,
             json_message=service_payload(service["identifier"], topic, lang),
         )
         return [SlotSet("service_id", service["identifier"]), SlotSet("topic", topic)]
+
+
+def ask_which_of(
+    dispatcher: CollectingDispatcher, services: list[dict[str, Any]], topic: str, lang: str
+) -> None:
+    """Two services are as likely as each other: "Did you mean A or B?", as buttons."""
+    intent = INTENT_OF_TOPIC[topic]
+    dispatcher.utter_message(
+        response="utter_did_you_mean",
+        first=services[0]["title"],
+        second=services[1]["title"],
+        buttons=[
+            {"title": s["title"], "payload": intent_payload(intent, service=s["identifier"])}
+            for s in services
+        ],
+        json_message={
+            "clarify": True,
+            "service_ids": [s["identifier"] for s in services],
+            "topic": topic,
+            "lang": lang,
+        },
+    )
+
+
+async def life_event_offer(tracker: Tracker, service_id: str, lang: str) -> list[dict[str, str]]:
+    """A procedure named inside a life situation ("my father died, where do I declare the
+    death?") is answered; the whole situation (all its steps, across agencies) is offered as
+    a button. The situation is the recogniser's, or the one the catalogue's life-event names
+    find in the words, and only one that the service is a step of."""
+    candidates = [latest_entity(tracker, OFFERED_LIFE_EVENT)]
+    text = latest_text(tracker)
+    if text and not text.startswith("/"):
+        found = await registry.search_life_events(text, lang)
+        candidates += [e["identifier"] for e in found if e.get("score", 0) >= SITUATION_MATCH]
+    for event_id in filter(None, candidates):
+        event = await registry.get_life_event(event_id, lang)
+        if event and service_id in {s["identifier"] for s in event["services"]}:
+            payload = intent_payload("life_event", life_event=event_id)
+            return [{"title": event["title"], "payload": payload}]
+    return []
 
 
 async def ask_which_service(dispatcher: CollectingDispatcher, lang: str) -> None:
     """Ask which service is meant, offering a few common ones as buttons."""
     titles = {s["identifier"]: s["title"] for s in await registry.list_services(lang)}
     buttons = [
-        {"title": titles[sid], "payload": f'/inform_service{{"service": "{sid}"}}'}
+        {"title": titles[sid], "payload": intent_payload("inform_service", service=sid)}
         for sid in POPULAR_SERVICES
         if sid in titles
     ]

@@ -6,26 +6,24 @@ are for machines and are not shown.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 import uuid
-from typing import Any
+
+from common.rasa_rest import RasaUnavailable, send
+
+# Marks that keep Arabic lines right to left in chat apps; a terminal shows them as garbage.
+_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u2066\u2067\u2068\u2069"))
 
 
-def send(rasa_url: str, sender: str, text: str) -> list[dict[str, Any]]:
-    request = urllib.request.Request(
-        f"{rasa_url}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)
+def for_terminal(text: str) -> str:
+    return text.translate(_DIRECTION_MARKS)
 
 
 def chat(rasa_url: str) -> None:
     sender = f"console-{uuid.uuid4().hex[:8]}"
-    print("Type a message (Ctrl-D or /quit to leave, /restart to start over).")
+    print(
+        "Type a message (/restart to start over; Ctrl-D or /quit closes the chat, "
+        "the stack keeps serving)."
+    )
     buttons: list[dict[str, str]] = []
     while True:
         try:
@@ -41,13 +39,13 @@ def chat(rasa_url: str) -> None:
             continue
         try:
             replies = send(rasa_url, sender, text)
-        except (urllib.error.URLError, OSError) as exc:
+        except RasaUnavailable as exc:
             print(f"(the assistant did not answer: {exc})")
             continue
         buttons = []
         for reply in replies:
             if "text" in reply:
-                print(f"bot> {reply['text']}")
+                print(f"bot> {for_terminal(reply['text'])}")
             for button in reply.get("buttons", []):
                 buttons.append(button)
                 print(f"     [{len(buttons)}] {button['title']}")

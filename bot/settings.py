@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from registry.config import CATALOGUE_DIR
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Environment variables that hold secrets: no process inherits them from the launcher; each
 # gets the ones it needs (bot/stack.py).
@@ -60,9 +62,7 @@ class StackSettings:
             demo_port=int(env.get("DEMO_PORT", "8000")),
             var_dir=var_dir,
             models_dir=Path(env.get("CSA_MODELS_DIR", PROJECT_DIR / "models")),
-            registry_catalogue_dir=Path(
-                env.get("REGISTRY_CATALOGUE_DIR", PROJECT_DIR / "registry" / "catalogue")
-            ),
+            registry_catalogue_dir=Path(env.get("REGISTRY_CATALOGUE_DIR", CATALOGUE_DIR)),
             rasa_api_token=env.get("RASA_API_TOKEN") or secrets.token_urlsafe(32),
             privacy_token=env.get("CSA_PRIVACY_TOKEN") or secrets.token_urlsafe(32),
             action_token=env.get("CSA_ACTION_TOKEN") or secrets.token_urlsafe(32),

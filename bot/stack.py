@@ -21,11 +21,18 @@ import time
 from pathlib import Path
 
 from common.processes import Service, Supervisor
+from common.rasa_rest import HEALTH_PATH, webhook_url
 
 from .settings import PROJECT_DIR, SECRET_VARIABLES, StackSettings
 
 VENV_BIN = Path(sys.executable).parent
-QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+# TensorFlow's start-up notes, Python's deprecation warnings and Rasa's telemetry notice are
+# expected on this stack and say nothing to a user: kept out of the screen and the logs.
+QUIET_TENSORFLOW = {
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "PYTHONWARNINGS": "ignore",
+    "RASA_TELEMETRY_ENABLED": "false",
+}
 
 
 def services(settings: StackSettings) -> list[Service]:
@@ -82,7 +89,7 @@ def services(settings: StackSettings) -> list[Service]:
                 "credentials.yml",
             ],
             # The REST channel answers once the model is loaded (Rasa loads it before serving).
-            health_url=f"{settings.rasa_url}/webhooks/rest/",
+            health_url=settings.rasa_url + HEALTH_PATH,
             env={
                 "ACTION_ENDPOINT_URL": f"{settings.actions_url}/webhook",
                 "TRACKER_DB": str(settings.var_dir / "conversations.db"),
@@ -144,10 +151,22 @@ def has_model(settings: StackSettings) -> bool:
 
 
 def train(settings: StackSettings) -> None:
-    print("Training the assistant's model (a few minutes on first start)...", flush=True)
+    print(
+        "Training the assistant's model (about five minutes on two cores; Rasa prints only "
+        "errors and its last line)...",
+        flush=True,
+    )
     started = time.monotonic()
     subprocess.run(
-        [str(VENV_BIN / "rasa"), "train", "--out", str(settings.models_dir)],
+        [
+            str(VENV_BIN / "rasa"),
+            "train",
+            "--domain",
+            "domain",
+            "--out",
+            str(settings.models_dir),
+            "--quiet",
+        ],
         cwd=PROJECT_DIR,
         env=inherited_environment(),
         check=True,
@@ -169,7 +188,7 @@ def start(settings: StackSettings, supervisor: Supervisor) -> None:
     print(f"Demo page: {settings.demo_url}/", flush=True)
     print(
         f"Ready. Registry {settings.registry_url}/v1/services · "
-        f"Rasa {settings.rasa_url}/webhooks/rest/webhook · logs in {supervisor.log_dir}",
+        f"Rasa {webhook_url(settings.rasa_url)} · logs in {supervisor.log_dir}",
         flush=True,
     )
 
@@ -202,6 +221,12 @@ def main() -> None:
                 chat(settings.rasa_url)
             finally:
                 end_watching()
+            print(
+                f"The chat is closed; the stack keeps serving (demo page {settings.demo_url}/). "
+                "Press Ctrl-C to stop it.",
+                flush=True,
+            )
+            supervisor.serve()
     except KeyboardInterrupt:
         pass
     except RuntimeError as exc:

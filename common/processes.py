@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 log = logging.getLogger(__name__)
 
 CRASH_LIMIT = 5
@@ -31,10 +33,20 @@ MAX_BACKOFF = 30.0
 STOP_TIMEOUT = 15.0
 
 
+def free_ports(count: int) -> list[int]:
+    """Distinct ports the kernel reports free (all held open until all are chosen)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
 
 
 def http_ok(url: str, timeout: float = 2.0) -> bool:
@@ -65,7 +77,11 @@ def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
 
 def stop_groups(processes: list[subprocess.Popen[bytes]], timeout: float = STOP_TIMEOUT) -> None:
     """SIGTERM to each process's whole group at once, SIGKILL to those still there after
-    timeout."""
+    timeout; then whatever descendant of theirs is left (a child in a session of its own)."""
+    descendants = []
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            descendants += psutil.Process(process.pid).children(recursive=True)
     for process in processes:
         _signal_group(process, signal.SIGTERM)
     deadline = time.monotonic() + timeout
@@ -76,6 +92,12 @@ def stop_groups(processes: list[subprocess.Popen[bytes]], timeout: float = STOP_
             log.warning("process %d did not stop in %.0f s; killing it", process.pid, timeout)
             _signal_group(process, signal.SIGKILL)
             process.wait(timeout=timeout)
+    _, left = psutil.wait_procs(descendants, timeout=max(0.1, deadline - time.monotonic()))
+    for leftover in left:
+        log.warning("killing leftover process %d", leftover.pid)
+        with contextlib.suppress(psutil.NoSuchProcess):
+            leftover.kill()
+    psutil.wait_procs(left, timeout=10)
 
 
 @dataclass
@@ -87,6 +109,7 @@ class Service:
     health_url: str | None = None  # ready when this answers 200...
     ready_line: bytes | None = None  # ...or when its log shows this line
     secret_env: dict[str, str] = field(default_factory=dict, repr=False)
+    cwd: Path | None = None  # the supervisor's own when not given
 
 
 @dataclass
@@ -131,7 +154,7 @@ class Supervisor:
         with log_path.open("ab") as log_file:
             process = subprocess.Popen(
                 service.command,
-                cwd=self.cwd,
+                cwd=service.cwd or self.cwd,
                 env={**self.base_env, **service.env, **service.secret_env},
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -240,6 +263,18 @@ class Supervisor:
         return end
 
     # Stopping --------------------------------------------------------------------------
+
+    def pid_of(self, name: str) -> int:
+        return next(m.process.pid for m in self.managed if m.service.name == name)
+
+    def check_alive(self) -> None:
+        """RuntimeError, with the end of its log, if a started process has exited."""
+        for managed in self.managed:
+            if managed.process.poll() is not None:
+                raise RuntimeError(
+                    f"{managed.service.name} exited with code {managed.process.returncode}: "
+                    f"{managed.log_tail()} (log: {managed.log_path})"
+                )
 
     def stop(self) -> None:
         """Stop every process group, the last started first."""

@@ -8,6 +8,8 @@ from typing import Any
 
 import aiohttp
 
+from common.rasa_rest import RasaUnavailable, send_async
+
 log = logging.getLogger(__name__)
 
 
@@ -47,13 +49,11 @@ class DemoClients:
 
     async def send_message(self, sender: str, text: str) -> list[dict[str, Any]]:
         """The assistant's replies, through Rasa's REST channel (as any client would)."""
-        replies = await self._json(
-            "the assistant",
-            "POST",
-            f"{self.rasa_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": text},
-        )
-        return replies if isinstance(replies, list) else []
+        try:
+            return await send_async(self.session, self.rasa_url, sender, text)
+        except RasaUnavailable as exc:
+            log.warning("the assistant failed: %s", exc)
+            raise UpstreamError("The assistant is not reachable right now.") from None
 
     async def get_tracker(self, sender: str) -> dict[str, Any]:
         params = {"include_events": "ALL"}

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConstrainedInt, ConstrainedStr, ValidationError, root_validator
 
-LANGUAGES = ("en", "fr", "ar")
+from common.languages import LANGUAGES
 
 
 class Text(ConstrainedStr):

@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 LATIN_LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
+LATIN_WORD = re.compile(r"[a-zà-öø-ÿ']+")
 # Latin words with a digit inside standing for an Arabic sound: 3 (ع), 7 (ح), 9 (ق), 5 (خ), 2 (ء).
 ARABIZI_WORD = re.compile(r"\b[a-z]*[a-z][23579][a-z]+\b|\b[23579][a-z]{2,}\b", re.IGNORECASE)
+# Frequent Arabizi words written without digits, that are not English or French words: most
+# Arabizi messages ("chhal yaswa el passeport?") have none of the digit spellings above.
+ARABIZI_WORDS = frozenset(
+    (Path(__file__).with_name("arabizi_words.txt")).read_text(encoding="utf-8").split()
+)
+ARABIZI_SHARE = 0.3  # this share of a message's words: it is Arabic written in Latin letters
 LINGUA_LANGUAGES = {Language.ENGLISH: "en", Language.FRENCH: "fr"}
 MIN_CONFIDENCE = 0.70
 MIN_LATIN_LETTERS = 6
@@ -38,6 +46,9 @@ def detect_language(text: str) -> str | None:
     if arabic and (ARABIC_LETTER.match(text.lstrip()) or arabic >= latin / 2):
         return "ar"
     if len(ARABIZI_WORD.findall(text)) >= 1 and latin >= 3:
+        return "ar"
+    words = LATIN_WORD.findall(text.casefold())
+    if words and sum(w in ARABIZI_WORDS for w in words) / len(words) >= ARABIZI_SHARE:
         return "ar"
     if latin < MIN_LATIN_LETTERS:
         return None

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import pyarabic.araby as araby
 
-DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+from common.languages import EASTERN_DIGITS
 
 
 @lru_cache(maxsize=4096)
@@ -20,7 +20,7 @@ def normalise_char(char: str) -> str:
         return ""
     if char == "ى":  # alif maqsura reads as yaa in matching (pyarabic would make it an alef)
         return "ي"
-    return araby.normalize_teh(araby.normalize_alef(char.translate(DIGITS)))
+    return araby.normalize_teh(araby.normalize_alef(char.translate(EASTERN_DIGITS)))
 
 
 def normalise_with_offsets(text: str) -> tuple[str, list[int]]:

@@ -9,13 +9,15 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# The catalogue people edit (YAML files); the registry serves it and the NLU trains on it.
+CATALOGUE_DIR = PACKAGE_DIR / "catalogue_data"
 
 
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
-    catalogue_dir: Path = PACKAGE_DIR / "catalogue"
+    catalogue_dir: Path = CATALOGUE_DIR
     database: Path = PROJECT_DIR / "var" / "registry.db"
     max_body_bytes: int = 16 * 1024
     booking_horizon_days: int = 60

@@ -22,14 +22,11 @@ import platform
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +38,12 @@ import aiohttp
 import psutil
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from common.processes import Service, Supervisor, free_ports  # noqa: E402
+from common.rasa_rest import webhook_url  # noqa: E402
+from registry.config import CATALOGUE_DIR  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 RASA = str(VENV_BIN / "rasa")
 
@@ -62,18 +65,6 @@ Reply = list[dict[str, Any]]
 
 
 # Processes -------------------------------------------------------------------------------
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct ports the kernel reports free (all sockets held open until all are chosen)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def base_env(cache_dir: Path | None = None) -> dict[str, str]:
@@ -125,75 +116,6 @@ def tree_rss_mb(process: psutil.Process) -> float:
         with contextlib.suppress(psutil.NoSuchProcess):
             total += member.memory_info().rss
     return total / 2**20
-
-
-class Server:
-    """A process this script started, in its own session, stopped with SIGTERM then SIGKILL."""
-
-    def __init__(
-        self, name: str, command: list[str], cwd: Path, env: dict[str, str], log: Path
-    ) -> None:
-        self.name = name
-        self.log_path = log
-        with log.open("ab") as log_file:
-            self.process = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        self.started = time.monotonic()
-
-    def check_alive(self) -> None:
-        if self.process.poll() is not None:
-            tail = self.log_path.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"{self.name} exited with code {self.process.returncode}:\n{tail}")
-
-    def wait_for_log(self, marker: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while marker not in self.log_path.read_text(errors="replace"):
-            self.check_alive()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name}: no {marker!r} within {timeout:.0f} s")
-            time.sleep(1)
-
-    def wait_for_url(self, url: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            self.check_alive()
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name}: {url} did not answer within {timeout:.0f} s")
-            time.sleep(1)
-
-    def stop(self) -> None:
-        """SIGTERM, wait; then SIGKILL whatever of this process tree is left."""
-        try:
-            descendants = psutil.Process(self.process.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            descendants = []
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                print(f"  {self.name} did not stop on SIGTERM; killing it", flush=True)
-                self.process.kill()
-                self.process.wait(timeout=STOP_TIMEOUT)
-        _, alive = psutil.wait_procs(descendants, timeout=STOP_TIMEOUT)
-        for leftover in alive:
-            print(f"  killing leftover process {leftover.pid} of {self.name}", flush=True)
-            with contextlib.suppress(psutil.NoSuchProcess):
-                leftover.kill()
-        psutil.wait_procs(alive, timeout=10)
 
 
 # Load ------------------------------------------------------------------------------------
@@ -323,7 +245,7 @@ class Assistant:
     check: Callable[[Reply], bool]
     train_seconds: float | None = None
     webhook_url: str = ""
-    server: Server | None = None
+    server: Supervisor | None = None
     runs: list[list[LoadResult]] = field(default_factory=list)
     rss_mb: dict[str, float] = field(default_factory=dict)
 
@@ -337,7 +259,7 @@ class Assistant:
 def start_project(assistant: Assistant, root: Path, models_dir: Path) -> None:
     registry_port, actions_port, rasa_port, demo_port = free_ports(4)
     catalogue = root / "project-catalogue"
-    shutil.copytree(PROJECT_DIR / "registry" / "catalogue", catalogue)
+    shutil.copytree(CATALOGUE_DIR, catalogue)
     env = {
         **base_env(),
         "CSA_HOST": "127.0.0.1",
@@ -351,10 +273,10 @@ def start_project(assistant: Assistant, root: Path, models_dir: Path) -> None:
     }
     command = [sys.executable, "-m", "bot.stack", "--no-chat"]
     print(f"  $ {shlex.join(command)}  (ports {registry_port}/{actions_port}/{rasa_port})")
-    server = Server("project stack", command, PROJECT_DIR, env, root / "project-stack.log")
-    assistant.server = server
-    server.wait_for_log("Ready.", START_TIMEOUT)
-    assistant.webhook_url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    assistant.server = Supervisor(PROJECT_DIR, root, env)
+    stack = Service("project-stack", command, {}, START_TIMEOUT, ready_line=b"Ready.")
+    assistant.server.start(stack)
+    assistant.webhook_url = webhook_url(f"http://127.0.0.1:{rasa_port}")
 
 
 def start_baseline(assistant: Assistant, init_dir: Path, models_dir: Path, root: Path) -> None:
@@ -371,15 +293,16 @@ def start_baseline(assistant: Assistant, init_dir: Path, models_dir: Path, root:
         str(models_dir),
     ]
     print(f"  $ {shlex.join(command)}  (in {init_dir})", flush=True)
-    server = Server("baseline rasa", command, init_dir, base_env(), root / "baseline-rasa.log")
-    assistant.server = server
-    server.wait_for_url(f"http://127.0.0.1:{port}/status", START_TIMEOUT)
-    assistant.webhook_url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+    assistant.server = Supervisor(init_dir, root, base_env())
+    health = f"http://127.0.0.1:{port}/status"
+    rasa = Service("baseline-rasa", command, {}, START_TIMEOUT, health_url=health)
+    assistant.server.start(rasa)
+    assistant.webhook_url = webhook_url(f"http://127.0.0.1:{port}")
 
 
-def project_rss(server: Server) -> dict[str, float]:
+def project_rss(server: Supervisor) -> dict[str, float]:
     """RSS per service: the launcher's children, each with its own descendants."""
-    launcher = psutil.Process(server.process.pid)
+    launcher = psutil.Process(server.pid_of("project-stack"))
     rss: dict[str, float] = {}
     for child in launcher.children():
         command = child.cmdline()
@@ -648,7 +571,7 @@ def benchmark(args: argparse.Namespace, root: Path) -> tuple[Assistant, Assistan
     else:
         project_models = root / "project-models"
         project.train_seconds = run_logged(
-            [RASA, "train", "--out", str(project_models)],
+            [RASA, "train", "--domain", "domain", "--out", str(project_models)],
             PROJECT_DIR,
             base_env(root / "project-cache"),
             root / "project-train.log",
@@ -691,7 +614,8 @@ def benchmark(args: argparse.Namespace, root: Path) -> tuple[Assistant, Assistan
 
         assert project.server is not None and baseline.server is not None
         project.rss_mb = project_rss(project.server)
-        baseline.rss_mb = {"Rasa server": tree_rss_mb(psutil.Process(baseline.server.process.pid))}
+        baseline_rasa = psutil.Process(baseline.server.pid_of("baseline-rasa"))
+        baseline.rss_mb = {"Rasa server": tree_rss_mb(baseline_rasa)}
     finally:
         for assistant in (project, baseline):
             if assistant.server is not None:

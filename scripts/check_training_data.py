@@ -4,8 +4,10 @@
 
 Checks that each file is Rasa 3 NLU YAML, that every intent is one of the domain's, that a
 `service` or `life_event` in an intent block's metadata names a catalogue identifier, and that
-no sentence appears twice with different labels. Prints a count per label and exits 1 on a
-problem, naming the file and the example.
+no sentence appears twice with different labels. With --eval-dir, also that no sentence is a
+copy or a close variant (similarity 85/100 or more) of a sentence of the independent evaluation
+sets, which must never be trained on. Prints a count per label and exits 1 on a problem,
+naming the file and the example.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import yaml
+from rapidfuzz import fuzz, process
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-CATALOGUE_DIR = PROJECT_DIR / "registry" / "catalogue"
+sys.path.insert(0, str(PROJECT_DIR))
+
+from registry.config import CATALOGUE_DIR  # noqa: E402
 
 
 def domain_intents() -> set[str]:
     intents: set[str] = set()
-    domain_paths = [PROJECT_DIR / "domain.yml", *sorted((PROJECT_DIR / "domain").rglob("*.yml"))]
-    for path in domain_paths:
+    for path in sorted((PROJECT_DIR / "domain").rglob("*.yml")):
         if path.exists():
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             intents.update(
@@ -50,10 +54,25 @@ def label_of(data: dict) -> str:
     return str(intent)
 
 
-def check(paths: list[Path]) -> int:
+CLOSE_VARIANT = 85.0  # rapidfuzz ratio, 0-100
+
+
+def evaluation_sentences(eval_dir: Path) -> list[str]:
+    sentences = [
+        row.split("\t", 2)[2]
+        for row in (eval_dir / "dev_cases.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        if row.count("\t") >= 2
+    ]
+    for path in sorted(eval_dir.glob("out_of_scope.*.txt")):
+        sentences += [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [s.casefold() for s in sentences if s]
+
+
+def check(paths: list[Path], eval_dir: Path | None = None) -> int:
     intents = domain_intents()
     services, events = catalogue_ids()
     problems: list[str] = []
+    held_out = evaluation_sentences(eval_dir) if eval_dir else []
     labels_of_text: dict[str, set[str]] = defaultdict(set)
     counts: Counter[str] = Counter()
     files = [f for p in paths for f in (sorted(p.rglob("*.yml")) if p.is_dir() else [p])]
@@ -72,6 +91,12 @@ def check(paths: list[Path]) -> int:
                 problems.append(f"{path}: unknown service {meta['service']!r} ({text!r})")
             if meta.get("life_event") and meta["life_event"] not in events:
                 problems.append(f"{path}: unknown life event {meta['life_event']!r} ({text!r})")
+            if held_out:
+                close = process.extractOne(
+                    text.casefold(), held_out, scorer=fuzz.ratio, score_cutoff=CLOSE_VARIANT
+                )
+                if close:
+                    problems.append(f"{path}: too close to an evaluation sentence: {text!r}")
             label = label_of(example.data)
             labels_of_text[text.casefold().strip()].add(label)
             counts[label] += 1
@@ -89,7 +114,9 @@ def check(paths: list[Path]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("paths", nargs="+", type=Path)
-    sys.exit(check(parser.parse_args().paths))
+    parser.add_argument("--eval-dir", type=Path, help="the evaluation sets (../shared/eval)")
+    args = parser.parse_args()
+    sys.exit(check(args.paths, args.eval_dir))
 
 
 if __name__ == "__main__":

@@ -20,10 +20,9 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
 
+from common.languages import LANGUAGES  # noqa: E402
 from language.detection import detect_language  # noqa: E402
 from scripts.evaluate_nlu import HELD_OUT, out_of_scope_sentences  # noqa: E402
-
-LANGUAGES = ("en", "fr", "ar")
 
 
 def sentences(lang: str) -> list[str]:

@@ -1,4 +1,8 @@
-"""Evaluate NLU pipelines on the held-out sets, per language, and compare them.
+"""Evaluate NLU pipelines on the regression sets in tests/nlu, per language, and compare them.
+
+tests/nlu was written together with the training data, by the same hands: it measures what the
+model remembers, not how it understands new citizens (scripts/evaluate_understanding.py does
+that, on the independent dev set). Keep it as a regression set.
 
     .venv/bin/python scripts/evaluate_nlu.py                      # full report into docs/
     .venv/bin/python scripts/evaluate_nlu.py --model models/X.tar.gz --sample 5 --out /tmp/r
@@ -10,8 +14,8 @@ For each pipeline config: trains an NLU model on data/nlu (`rasa train nlu`), ru
 `rasa test nlu` on tests/nlu/{en,fr,ar}.yml (reports, confusion matrices, histograms), and
 parses the held-out sentences to measure what the citizen sees: the right service named (the
 entity, else the registry's search, as the assistant does) and out-of-scope sentences answered
-with the fallback. Writes the summary with per-language tables to <out>/evaluation.md, and
-Rasa's reports, confusion matrices and a comparison plot under <out>/evaluation/. The held-out
+with the fallback. Writes the summary with per-language tables to <out>/regression-nlu.md,
+and Rasa's reports, confusion matrices and a comparison plot under <out>/regression/. The held-out
 sentences are never used for training.
 """
 
@@ -33,7 +37,8 @@ from typing import Any
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-LANGUAGES = ("en", "fr", "ar")
+from common.languages import LANGUAGES  # noqa: E402
+
 HELD_OUT = PROJECT_DIR / "tests" / "nlu"
 # The development out-of-scope sentences live beside the project, in shared/eval/.
 SHARED_EVAL = Path(os.environ.get("CSA_SHARED_DIR", PROJECT_DIR.parent / "shared")) / "eval"
@@ -48,7 +53,7 @@ DEFAULT_CONFIGS = [
     PROJECT_DIR / "docs" / "pipelines" / "words-diet.yml",
     PROJECT_DIR / "docs" / "pipelines" / "chars-diet.yml",
 ]
-COMPARISON_PLOT = "evaluation/comparison.png"
+COMPARISON_PLOT = "regression/comparison.png"
 RASA = str(Path(sys.executable).parent / "rasa")
 QUIET = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
 
@@ -173,6 +178,7 @@ def evaluate(model: Path, lang: str, data: Path, out: Path, sample: int | None) 
     from rasa.shared.nlu.training_data.loading import load_data
 
     from registry.catalogue import Catalogue
+    from registry.config import CATALOGUE_DIR
 
     report = rasa_test(model, data, out)
     in_scope = load_data(str(data)).training_examples
@@ -185,7 +191,7 @@ def evaluate(model: Path, lang: str, data: Path, out: Path, sample: int | None) 
         for e, parse in zip(in_scope, in_scope_parses, strict=True)
         if any(x["entity"] == "service" for x in e.get("entities") or [])
     ]
-    catalogue = Catalogue.load(PROJECT_DIR / "registry" / "catalogue")
+    catalogue = Catalogue.load(CATALOGUE_DIR)
     right = sum(named_service(parse, catalogue) == expected for parse, expected in examples)
     fallbacks = sum(p["intent"]["name"] in FALLBACK_INTENTS for p in oos_parses)
     wrongly_fallen_back = sum(
@@ -232,9 +238,9 @@ def plot(results: list[PipelineResult], target: Path) -> None:
 
 
 def report(results: list[PipelineResult], out: Path, command: str, sample: int | None) -> str:
-    """The summary, written to <out>/evaluation.md; what it links to is in <out>/evaluation/."""
+    """The summary, written to <out>/regression-nlu.md; what it links to is in <out>/regression/."""
     lines = [
-        "# NLU evaluation",
+        "# NLU regression sets (tests/nlu, written with the training data)",
         "",
         f"Command: `{command}`  ",
         f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
@@ -283,13 +289,13 @@ def report(results: list[PipelineResult], out: Path, command: str, sample: int |
             "",
             "Confusion matrices: "
             + ", ".join(
-                f"[{lang}](evaluation/{result.name}/{lang}/intent_confusion_matrix.png)"
+                f"[{lang}](regression/{result.name}/{lang}/intent_confusion_matrix.png)"
                 for lang in LANGUAGES
             ),
             "",
         ]
     text = "\n".join(lines)
-    (out / "evaluation.md").write_text(text + "\n", encoding="utf-8")
+    (out / "regression-nlu.md").write_text(text + "\n", encoding="utf-8")
     return text
 
 
@@ -309,7 +315,7 @@ def main() -> None:
         default = [PROJECT_DIR / "config.yml"] if args.model else DEFAULT_CONFIGS
         for config in [path.resolve() for path in args.configs or default]:
             name = config.stem
-            result_dir = args.out / "evaluation" / config.stem
+            result_dir = args.out / "regression" / config.stem
             shutil.rmtree(result_dir, ignore_errors=True)
             if args.model and config == PROJECT_DIR / "config.yml":
                 model, seconds = args.model, None

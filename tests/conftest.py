@@ -12,16 +12,16 @@ from aiohttp.web import Application
 from registry_access import CITIZEN_HEADERS, REGISTRY_TOKEN
 
 from registry.app import create_app
-from registry.config import PACKAGE_DIR, Settings
+from registry.config import CATALOGUE_DIR, Settings
 
-CATALOGUE_SOURCE = PACKAGE_DIR / "catalogue"
+CATALOGUE_SOURCE = CATALOGUE_DIR
 
 AiohttpClient = Callable[[Application], Awaitable[TestClient]]
 
 
 @pytest.fixture
 def catalogue_dir(tmp_path: Path) -> Path:
-    """A private copy of registry/catalogue that a test may edit freely."""
+    """A private copy of registry/catalogue_data that a test may edit freely."""
     target = tmp_path / "catalogue"
     shutil.copytree(CATALOGUE_SOURCE, target)
     return target
@@ -39,3 +39,14 @@ async def registry_client(aiohttp_client: AiohttpClient, registry_settings: Sett
     """A test client of a registry built from registry_settings (fresh database, copied data),
     calling as the action server does for the conversation CITIZEN."""
     return await aiohttp_client(create_app(registry_settings), headers=CITIZEN_HEADERS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The stage of each test, from where it lives: the whole stack (e2e), the browser."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.name == "test_demo_page.py":
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.e2e)
+        elif "e2e" in path.parts or path.name == "test_bridge_e2e.py":
+            item.add_marker(pytest.mark.e2e)

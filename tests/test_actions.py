@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import socket
 import sqlite3
 import time
 from collections import Counter
@@ -26,6 +25,7 @@ import pytest
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from rasa.shared.core.domain import Domain
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from registry_access import REGISTRY_TOKEN
@@ -58,21 +58,23 @@ from actions.registry_client import (
     registry,
 )
 from actions.services import ActionAnswerServiceQuestion
+from common.processes import free_port
 from registry.app import create_app
-from registry.config import PACKAGE_DIR, PROJECT_DIR, Settings
+from registry.config import CATALOGUE_DIR, PROJECT_DIR, Settings
 
 REGISTRY_AUTH = {"Authorization": f"Bearer {REGISTRY_TOKEN}"}
 
 # The catalogue and the domain, as the citizen-facing truth -----------------------------------
 
-CATALOGUE = PACKAGE_DIR / "catalogue"
+CATALOGUE = CATALOGUE_DIR
 
 
 def _read_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-DOMAIN: dict[str, Any] = _read_yaml(PROJECT_DIR / "domain.yml")
+# The domain as Rasa merges it from its directory.
+DOMAIN: dict[str, Any] = Domain.load(PROJECT_DIR / "domain").as_dict()
 SERVICES: dict[str, dict[str, Any]] = {
     path.stem: _read_yaml(path) for path in sorted((CATALOGUE / "services").glob("*.yml"))
 }
@@ -142,15 +144,27 @@ class Reply:
         return [b["payload"] for m in self.messages for b in m["buttons"]]
 
     def text(self) -> str:
-        """The messages as the citizen reads them: each domain response filled in with the
-        message's variables (and the slots, as Rasa does). A missing variable fails here."""
+        """The messages as the citizen reads them: each domain response, in the variation of
+        the conversation's language as Rasa picks it, filled in with the message's variables
+        (and the slots, as Rasa does). A missing variable fails here."""
         said = []
         for message in self.messages:
             assert message["response"] in DOMAIN["responses"], message["response"]
-            template = DOMAIN["responses"][message["response"]][0]["text"]
+            template = variation(message["response"], self.slots.get("lang") or "en")["text"]
             values = {**self.slots, **{k: v for k, v in message.items() if k not in MESSAGE_KEYS}}
             said.append(template.format(**values))
         return "\n".join(said)
+
+
+def variation(response: str, lang: str) -> dict[str, Any]:
+    """The variation Rasa says in lang: the one conditioned on that language, else the one
+    without a condition (English)."""
+    variations = DOMAIN["responses"][response]
+    for candidate in variations:
+        conditions = candidate.get("condition") or []
+        if any(c.get("name") == "lang" and c.get("value") == lang for c in conditions):
+            return candidate
+    return next(v for v in variations if not v.get("condition"))
 
 
 def entity_list(entities: dict[str, str] | None) -> list[dict[str, Any]]:
@@ -200,10 +214,7 @@ async def run_action(action: Action, **tracker_args: Any) -> Reply:
 # Registries on free ports --------------------------------------------------------------------
 
 
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+unused_port = free_port  # nothing listens there
 
 
 @dataclass
@@ -1325,3 +1336,62 @@ async def test_a_refusal_inside_a_form_gets_an_apology_not_silence(
 
     assert reply.responses == ["utter_registry_unavailable"]
     assert {"event": "active_loop", "name": None, "timestamp": None} in reply.events
+
+
+# Understanding: a choice between two close services, the situation of a procedure offered ----
+
+
+async def test_two_close_services_are_offered_as_a_choice(live_registry: LiveRegistry) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        intent="ask_fees",
+        entities={"service": "passport", "service_alternative": "national-id-card"},
+    )
+
+    message = reply.only
+    assert message["response"] == "utter_did_you_mean"
+    assert (message["first"], message["second"]) == (
+        SERVICES["passport"]["title"]["en"],
+        SERVICES["national-id-card"]["title"]["en"],
+    )
+    assert reply.button_payloads == [
+        '/ask_fees{"service": "passport"}',
+        '/ask_fees{"service": "national-id-card"}',
+    ]
+    assert message["custom"]["clarify"] is True
+    assert "service_id" not in reply.slot_sets  # nothing chosen yet
+
+
+async def test_a_procedure_told_in_a_situation_offers_the_situation_as_a_button(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="my mother passed away last night, where do I declare the death?",
+        intent="ask_offices",
+        entities={"service": "death-registration"},
+    )
+
+    assert reply.only["response"] == "utter_service_offices"
+    assert reply.button_payloads == ['/life_event{"life_event": "death-of-a-relative"}']
+    plain = await run_action(
+        ActionAnswerServiceQuestion(), intent="ask_fees", entities={"service": "passport"}
+    )
+    assert plain.button_payloads == []  # no situation told: nothing offered
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ar"])
+async def test_an_answer_reads_in_the_conversations_language(
+    live_registry: LiveRegistry, lang: str
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        intent="ask_fees",
+        entities={"service": "passport"},
+        slots={"lang": lang},
+    )
+
+    said = reply.text()
+    assert SERVICES["passport"]["title"][lang] in said
+    others = {"en", "fr", "ar"} - {lang}
+    assert not any(SERVICES["passport"]["title"][o] in said for o in others)

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 
 
 def latest_model() -> Path:
@@ -32,9 +35,9 @@ def test_evaluation_report_on_a_sample(tmp_path: Path) -> None:
         check=True,
         timeout=900,
     )
-    report = (tmp_path / "evaluation.md").read_text()
+    report = (tmp_path / "regression-nlu.md").read_text()
     for lang in ("en", "fr", "ar"):
         assert f"| {lang} |" in report
-        matrix = tmp_path / "evaluation" / "config" / lang / "intent_confusion_matrix.png"
+        matrix = tmp_path / "regression" / "config" / lang / "intent_confusion_matrix.png"
         assert matrix.stat().st_size > 0
-    assert (tmp_path / "evaluation" / "comparison.png").stat().st_size > 0
+    assert (tmp_path / "regression" / "comparison.png").stat().st_size > 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
@@ -22,6 +20,10 @@ from language.rasa_components import normalise_message
         ("نحب نجدد le passeport", "ar"),  # an Arabic sentence with a French document name
         ("أضف Bob Klose إلى la mejor música", "ar"),  # opens in Arabic, long Latin names
         ("chnowa el wra9i lel passeport", "ar"),  # Arabizi
+        ("chhal yaswa el passeport?", "ar"),  # Arabizi without a digit
+        ("ezzay a3mel el beta2a", "ar"),
+        ("wesh, je veux renouveler mon passeport svp", "fr"),  # French with a Darija word
+        ("inchallah I can renew my passport this week", "en"),
         ("ok", None),  # too short to tell: the conversation keeps its language
         ("CIV-2026-00042", None),
         ('/inform{"rating": "5"}', None),  # a button payload
@@ -62,13 +64,13 @@ def test_entities_of_training_examples_keep_their_words() -> None:
 
 
 async def test_choosing_a_language_confirms_in_that_language() -> None:
-    import yaml
+    from rasa.shared.core.domain import Domain
     from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.language import ActionSetLanguage
 
-    domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
+    domain = Domain.load("domain").as_dict()
     tracker = Tracker(
         "someone",
         {"lang": "en"},

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from common.processes import free_port, wait_for_http
-from registry.config import PACKAGE_DIR
+from registry.config import CATALOGUE_DIR, PACKAGE_DIR
 
 PROJECT_DIR = PACKAGE_DIR.parent
+pytestmark = pytest.mark.slow
 TOKEN = "schemathesis-token"
 MAX_EXAMPLES = 40  # per operation and phase: about 30 s on 2 cores
 
@@ -25,7 +26,7 @@ MAX_EXAMPLES = 40  # per operation and phase: about 30 s on 2 cores
 @pytest.fixture
 def registry_url(tmp_path: Path) -> str:
     catalogue = tmp_path / "catalogue"
-    shutil.copytree(PACKAGE_DIR / "catalogue", catalogue)
+    shutil.copytree(CATALOGUE_DIR, catalogue)
     port = free_port()
     env = {
         **os.environ,

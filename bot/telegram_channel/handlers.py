@@ -8,7 +8,6 @@ behind its buttons.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 from collections import OrderedDict
@@ -19,6 +18,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
+
+from common.payloads import intent_payload
 
 from .rasa_client import RasaClient, RasaUnavailable
 from .render import outgoing_messages
@@ -118,9 +119,7 @@ async def relay(update: Update, context: Context, message: str) -> None:
                 )
 
 
-def payload(intent: str, **entities: object) -> str:
-    """A Rasa message that triggers intent with entities directly, skipping NLU."""
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+payload = intent_payload  # a Rasa message that triggers an intent directly, skipping NLU
 
 
 # Commands -----------------------------------------------------------------------------------

@@ -7,9 +7,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-
-class RasaUnavailable(Exception):
-    """Rasa did not answer in time or answered with an error."""
+from common.rasa_rest import RasaUnavailable, send_async
 
 
 class RasaClient:
@@ -23,17 +21,7 @@ class RasaClient:
 
     async def send(self, sender_id: str, message: str) -> list[dict[str, Any]]:
         """Rasa's replies to one message (text, buttons, image, custom), in order."""
-        body = {"sender": sender_id, "message": message}
-        try:
-            async with self._session.post(
-                f"{self.base_url}/webhooks/rest/webhook", json=body
-            ) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"HTTP {response.status}")
-                replies = await response.json()
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-            raise RasaUnavailable(type(exc).__name__) from exc
-        return replies if isinstance(replies, list) else []
+        return await send_async(self._session, self.base_url, sender_id, message)
 
     async def forget(self, sender_id: str) -> dict[str, int]:
         """Erase what the stack stores about this conversation (the Rasa server's privacy

@@ -3,7 +3,7 @@ is down, a strict content policy, and Rasa's token never in anything it sends.""
 
 from __future__ import annotations
 
-import socket
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from aiohttp.web import Application
 
+from common.processes import free_port
 from demo.app import create_app
 from demo.scenarios import ScenarioError, load_scenarios
 from demo.settings import PACKAGE_DIR, DemoSettings
@@ -23,9 +24,7 @@ SENDER = "demo-0123456789abcdef"
 
 def unused_url() -> str:
     """An address where nothing listens: the assistant and the registry are down."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
@@ -152,14 +151,25 @@ async def test_the_page_and_its_assets_are_local_and_never_carry_the_token(
     html = await page.text()
     assert "Content-Security-Policy" in page.headers
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
-    for asset in ("demo.css", "demo.js"):
-        assert f"static/{asset}" in html
+    assert 'href="static/demo.css"' in html
+    assert '<script type="module" src="static/js/main.js">' in html
+    # Follow the module graph from the entry point: every module is served, as JavaScript
+    # (browsers refuse modules of another type), and none imports from another host.
+    pending, seen = ["demo.css", "js/main.js"], set()
+    while pending:
+        asset = pending.pop()
+        seen.add(asset)
         response = await client.get(f"/static/{asset}")
-        assert response.status == 200
+        assert response.status == 200, asset
         text = await response.text()
         assert TOKEN not in text
         # No CDN: nothing the page loads comes from another host.
         assert "https://" not in text and "http://" not in text
+        if asset.endswith(".js"):
+            assert response.content_type in ("application/javascript", "text/javascript")
+            imports = {f"js/{name}" for name in re.findall(r'from "\./([\w-]+\.js)"', text)}
+            pending.extend(imports - seen)
+    assert {"js/chat.js", "js/inspector.js", "js/dashboard.js", "js/scenarios.js"} <= seen
     assert TOKEN not in html and "http://" not in html and "https://" not in html
     scenarios = await client.get("/api/scenarios")
     assert TOKEN not in await scenarios.text()

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -21,7 +19,9 @@ import psutil
 import pytest
 
 from common.conversation import encode_conversation_id
-from common.processes import free_port
+from common.processes import Service, Supervisor, free_port
+from common.rasa_rest import send
+from registry.config import CATALOGUE_DIR
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 900  # seconds; includes training a model when there is none
@@ -69,40 +69,33 @@ class Stack:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    supervisor: Supervisor | None = None
 
     def start(self) -> None:
         """Start the stack as the README does and wait until it says it is ready."""
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                ["bash", "scripts/start.sh", "--no-chat"],
-                cwd=PROJECT_DIR,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while b"Ready." not in self.log_path.read_bytes()[offset:]:
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"the stack did not start:\n{self.log_path.read_text()[-3000:]}")
-            time.sleep(1)
+        self.supervisor = Supervisor(PROJECT_DIR, self.log_path.parent, self.env)
+        stack = Service(
+            self.log_path.stem,
+            ["bash", "scripts/start.sh", "--no-chat"],
+            {},
+            START_TIMEOUT,
+            ready_line=b"Ready.",
+        )
+        try:
+            self.supervisor.start(stack)
+        except RuntimeError as exc:
+            self.stop()
+            pytest.fail(f"the stack did not start: {exc}\n{self.log_path.read_text()[-3000:]}")
+        self.process = self.supervisor.managed[0].process
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        self.supervisor = None
         self.process = None
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
-        return http_json(
-            "POST", f"{self.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text}
-        )
+        return send(self.rasa_url, sender, text)
 
     def registry(self, path: str, conversation: str | None = None) -> Any:
         """A registry answer; citizens' data with the stack's registry token, as the action
@@ -149,7 +142,7 @@ class Conversation:
 def new_stack(root: Path, **extra_env: str) -> Stack:
     """A stack on free ports, with its own databases under root and its own catalogue copy."""
     catalogue_dir = root / "catalogue"
-    shutil.copytree(PROJECT_DIR / "registry" / "catalogue", catalogue_dir)
+    shutil.copytree(CATALOGUE_DIR, catalogue_dir)
     names = ("REGISTRY_PORT", "ACTIONS_PORT", "RASA_PORT", "DEMO_PORT")
     ports = {name: free_port() for name in names}
     secrets = {name: f"e2e-{name.lower()}-{uuid.uuid4().hex}" for name in SECRETS}

@@ -1,0 +1,105 @@
+"""What a message is taken to mean, from Rasa's intent and the recogniser's view of the whole
+sentence: which intent the dialogue gets, and which service or life event with it.
+
+The recogniser decides what the message is about (a service, a life event, nothing in the
+catalogue); Rasa's intent classifier keeps deciding the kind of request when it is not a
+question about the catalogue (a greeting, "yes", a date in a form, a booking).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from common.topics import INTENT_OF_TOPIC, SERVICE_NAMED
+
+from .recogniser import EVENT, OTHER, OUT_OF_SCOPE, SERVICE, Recognition
+
+FALLBACK_INTENT = "nlu_fallback"
+LIFE_EVENT_INTENT = "life_event"
+SERVICE_QUESTIONS = frozenset({*INTENT_OF_TOPIC.values(), SERVICE_NAMED})
+# Requests that act on a service keep their intent; a service recognised in them is added.
+ACTION_INTENTS = frozenset({"book_appointment", "check_application_status", "find_office"})
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    service: float = 0.30  # the best service at least this probable: it is that service
+    event: float = 0.30
+    # ...or this probable, when Rasa's intent classifier is sure it is a question of that kind.
+    confirmed: float = 0.15
+    rasa_sure: float = 0.50
+    out_of_scope: float = 0.0  # out of scope the most probable: the fallback
+    topic: float = 0.30  # below: no clear topic, the overview
+    # A life event at least this share as probable as the best service, and probable itself
+    # (event threshold): the situation as a whole is asked, not one of its procedures.
+    event_over_service: float = 0.8
+    alternative: float = 0.25  # a second service this probable and close: "did you mean"
+    alternative_gap: float = 0.05
+    offer_event: float = 0.15  # a life event this probable, of the service: offered too
+    action_intent: float = 0.50  # Rasa this sure of an action intent: it stays
+
+
+@dataclass
+class Understanding:
+    intent: str
+    confidence: float
+    service: str | None = None
+    life_event: str | None = None
+    alternatives: list[str] = field(default_factory=list)  # services to ask between
+    offered_life_event: str | None = None  # the situation a named procedure belongs to
+
+
+def decide(
+    rasa_intent: str,
+    rasa_confidence: float,
+    recognition: Recognition,
+    events_of_service: dict[str, list[str]],
+    thresholds: Thresholds = Thresholds(),
+) -> Understanding | None:
+    """The understanding of the message; None keeps Rasa's own (intent and entities)."""
+    target, probability = recognition.targets[0]
+    if target.startswith(OTHER):
+        return None
+    event, event_probability = recognition.best(EVENT)
+    if (
+        target.startswith(SERVICE)
+        and event_probability >= thresholds.event
+        and event_probability >= thresholds.event_over_service * probability
+    ):
+        target, probability = event, event_probability
+    rasa_agrees = rasa_confidence >= thresholds.rasa_sure and (
+        (target.startswith(SERVICE) and rasa_intent in SERVICE_QUESTIONS)
+        or (target.startswith(EVENT) and rasa_intent == LIFE_EVENT_INTENT)
+    )
+    if target.startswith(SERVICE) and probability >= (
+        thresholds.confirmed if rasa_agrees else thresholds.service
+    ):
+        service = target.removeprefix(SERVICE)
+        if rasa_intent in ACTION_INTENTS and rasa_confidence >= thresholds.action_intent:
+            return Understanding(rasa_intent, rasa_confidence, service=service)
+        topic, topic_probability = recognition.topics[0]
+        if topic_probability < thresholds.topic:
+            topic = "overview"
+        understanding = Understanding(INTENT_OF_TOPIC[topic], probability, service=service)
+        second, second_probability = next(
+            ((t, p) for t, p in recognition.targets[1:] if t.startswith(SERVICE)), ("", 0.0)
+        )
+        if (
+            second_probability >= thresholds.alternative
+            and probability - second_probability < thresholds.alternative_gap
+        ):
+            understanding.alternatives = [service, second.removeprefix(SERVICE)]
+        event_id = event.removeprefix(EVENT)
+        if event_probability >= thresholds.offer_event and event_id in events_of_service.get(
+            service, []
+        ):
+            understanding.offered_life_event = event_id
+        return understanding
+    if target.startswith(EVENT) and probability >= (
+        thresholds.confirmed if rasa_agrees else thresholds.event
+    ):
+        return Understanding(LIFE_EVENT_INTENT, probability, life_event=target.removeprefix(EVENT))
+    if target == OUT_OF_SCOPE and probability >= thresholds.out_of_scope:
+        return Understanding(FALLBACK_INTENT, probability)
+    # Unsure: Rasa's understanding stands (its fallback when it is unsure too).
+    return None
