@@ -17,6 +17,7 @@ from .common import (
     RegistryAction,
     conversation_lang,
     latest_entity,
+    latest_text,
     requested_text,
 )
 from .registry_client import registry
@@ -49,6 +50,37 @@ def reference_problem(reference: str) -> str | None:
 def reference_in(text: str) -> str | None:
     found = CANDIDATE.search(text.translate(EASTERN_DIGITS))
     return found.group(0) if found else None
+
+
+# "What is missing?": the citizen asks about the documents their application still needs.
+MISSING = re.compile(
+    r"\b(?:missing|lacking|still need|manque|manquant|manquent|manquantes?|ne9es|na9es|"
+    r"nakes|ناقص|ناقصة|نواقص|الناقصة|ينقص|تنقص|مازال|باقي)\b",
+    re.IGNORECASE,
+)
+WAITING_FOR_DOCUMENTS = "awaiting_documents"
+
+
+async def answer_missing_documents(
+    dispatcher: CollectingDispatcher, tracker: Tracker, lang: str
+) -> bool:
+    """After a status that waits for documents, "what is missing?" is answered with what that
+    application waits for (the agency's note), not the service's generic list."""
+    reference = tracker.get_slot("application_reference")
+    if not reference or not MISSING.search(latest_text(tracker)):
+        return False
+    application = await registry.get_application(reference, lang)
+    if application is None or application["status"] != WAITING_FOR_DOCUMENTS:
+        return False
+    service_id = application["service"]["identifier"]
+    dispatcher.utter_message(
+        response="utter_application_missing",
+        reference=reference,
+        service=application["service"]["title"],
+        note=application["note"],
+        json_message={"service_id": service_id, "topic": "documents", "lang": lang},
+    )
+    return True
 
 
 class ValidateApplicationStatusForm(FormValidationAction):
@@ -103,7 +135,11 @@ class ActionReportApplicationStatus(RegistryAction):
             note=application["note"],
             json_message={"service_id": service_id, "topic": "application_status", "lang": lang},
         )
-        return [SlotSet("reference_number", None), SlotSet("service_id", service_id)]
+        return [
+            SlotSet("reference_number", None),
+            SlotSet("service_id", service_id),
+            SlotSet("application_reference", reference),
+        ]
 
     def events_when_unavailable(self) -> list[dict[str, Any]]:
         return [SlotSet("reference_number", None)]

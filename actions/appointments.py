@@ -24,6 +24,7 @@ from .common import (
     requested_text,
     service_payload,
 )
+from .digressions import answer_question_in_form, is_question_in_form
 from .registry_client import RegistryRejected, RegistryUnavailable, registry
 from .services import resolve_service
 
@@ -64,6 +65,23 @@ class ValidateAppointmentForm(RegistryFormValidationAction):
 
     def name(self) -> str:
         return "validate_appointment_form"
+
+    async def validate_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if is_question_in_form(tracker, self.is_answer):
+            return await answer_question_in_form(dispatcher, tracker, domain)
+        return await super().validate_turn(dispatcher, tracker, domain)
+
+    @staticmethod
+    def is_answer(slot: str, text: str) -> bool:
+        """The text holds a value of the slot. Any text may name an office (validation matches
+        it against the registry's), so questions are taken as questions from the day on."""
+        if slot == "appointment_date":
+            return parse_date(text) is not None
+        if slot == "appointment_time":
+            return parse_time(text) is not None
+        return slot != "appointment_confirmed"
 
     async def extract_service_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -15,7 +15,7 @@ from rasa_sdk.forms import FormValidationAction
 
 from common.languages import EASTERN_DIGITS, LANGUAGES
 
-from .contacts import refresh_if_stale, unavailable_message
+from .contacts import contact_lines, refresh_if_stale, unavailable_message
 from .registry_client import (
     RegistryRejected,
     RegistryUnavailable,
@@ -126,6 +126,34 @@ class RegistryAction(Action, ABC):
     ) -> list[dict[str, Any]]: ...
 
 
+# A form's answers to an answer it cannot take; two in a row and the citizen is stuck.
+FORM_ERRORS = frozenset(
+    {
+        "utter_office_not_understood",
+        "utter_date_not_understood",
+        "utter_date_not_bookable",
+        "utter_date_full",
+        "utter_time_not_available",
+        "utter_city_unknown",
+    }
+)
+
+
+def form_errors_in_a_row(tracker: Tracker) -> int:
+    """How many of the citizen's answers before this one the form refused, in a row."""
+    count, turn_had_error, seen_current = 0, False, False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_current:
+                if not turn_had_error:
+                    return count
+                count += 1
+            seen_current, turn_had_error = True, False
+        elif event.get("event") == "bot" and seen_current:
+            turn_had_error |= (event.get("metadata") or {}).get("utter_action") in FORM_ERRORS
+    return count + turn_had_error
+
+
 class RegistryFormValidationAction(FormValidationAction, ABC):
     """A form's validation that needs the registry: if the registry fails mid-form, apologise
     and end the form (its submit action then sees the missing slot and stays quiet)."""
@@ -138,8 +166,22 @@ class RegistryFormValidationAction(FormValidationAction, ABC):
     ) -> list[dict[str, Any]]:
         current_conversation_tag.set(conversation_tag(tracker.sender_id))
         try:
-            return await super().run(dispatcher, tracker, domain)
+            events = await self.validate_turn(dispatcher, tracker, domain)
+            refused = any(m.get("response") in FORM_ERRORS for m in dispatcher.messages)
+            if refused and form_errors_in_a_row(tracker) >= 1:
+                # Stuck on one question: a person, the agency's phone and hours, a way out.
+                await refresh_if_stale()
+                lang = conversation_lang(tracker)
+                contacts = contact_lines(tracker.get_slot("service_id"), lang) or "-"
+                dispatcher.utter_message(response="utter_form_offer_person", contacts=contacts)
+            return events
         except (RegistryUnavailable, RegistryRejected) as exc:
             log.warning("%s: registry call failed: %r", self.name(), exc)
             apologise(dispatcher, tracker)
             return [SlotSet("requested_slot", None), ActiveLoop(None)]
+
+    async def validate_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The citizen's latest message, as the form's answer (extract, then validate)."""
+        return await super().run(dispatcher, tracker, domain)

@@ -1,17 +1,23 @@
-"""Handing the conversation to a person: a ticket in the registry, its number to the citizen."""
+"""Handing the conversation to a person: a ticket in the registry, its number and when the
+agency's agents work; then what the agent needs (the question, a way to reach the citizen,
+given only if the citizen wants to), stored on the ticket."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
 
-from .common import RegistryAction, conversation_lang
+from .common import RegistryAction, conversation_lang, requested_text
+from .contacts import contact_lines, refresh_if_stale
 from .registry_client import registry
 
 SUMMARY_MESSAGES = 5
 SUMMARY_CHARACTERS = 4000  # the registry's limit for a ticket summary
+DETAILS_CHARACTERS = 2000  # and for what the citizen adds
 
 
 def conversation_summary(tracker: Tracker) -> str:
@@ -28,11 +34,46 @@ class ActionHandoff(RegistryAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        lang = conversation_lang(tracker)
+        service_id = tracker.get_slot("service_id")
         ticket = await registry.create_handoff_ticket(
-            tracker.sender_id,
-            tracker.get_slot("service_id"),
-            conversation_lang(tracker),
-            conversation_summary(tracker),
+            tracker.sender_id, service_id, lang, conversation_summary(tracker)
         )
-        dispatcher.utter_message(response="utter_handoff_ticket", ticket=ticket["ticket"])
-        return []
+        await refresh_if_stale()
+        dispatcher.utter_message(
+            response="utter_handoff_ticket",
+            ticket=ticket["ticket"],
+            contacts=contact_lines(service_id, lang) or "-",
+        )
+        return [SlotSet("handoff_ticket", ticket["ticket"])]
+
+
+class ValidateHandoffDetailsForm(FormValidationAction):
+    """Whatever the citizen writes next is for the agent (a button or "bye" is not)."""
+
+    def name(self) -> str:
+        return "validate_handoff_details_form"
+
+    async def extract_handoff_details(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = requested_text(tracker, "handoff_details")
+        return {"handoff_details": text[:DETAILS_CHARACTERS]} if text else {}
+
+
+class ActionStoreHandoffDetails(RegistryAction):
+    def name(self) -> str:
+        return "action_store_handoff_details"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        ticket, details = tracker.get_slot("handoff_ticket"), tracker.get_slot("handoff_details")
+        if not ticket or not details:
+            return []
+        await registry.add_ticket_details(ticket, tracker.sender_id, details)
+        dispatcher.utter_message(response="utter_handoff_details_stored", ticket=ticket)
+        return [SlotSet("handoff_details", None)]
+
+    def events_when_unavailable(self) -> list[dict[str, Any]]:
+        return [SlotSet("handoff_details", None)]

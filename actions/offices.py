@@ -14,6 +14,7 @@ from .common import (
     RegistryFormValidationAction,
     conversation_lang,
     latest_entity,
+    latest_text,
     requested_text,
 )
 from .registry_client import registry
@@ -44,7 +45,15 @@ class ValidateOfficeLocationForm(RegistryFormValidationAction):
     async def extract_city(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        city = latest_entity(tracker, "city") or requested_text(tracker, "city")
+        city = latest_entity(tracker, "city")
+        first_turn = tracker.get_slot("requested_slot") is None
+        text = latest_text(tracker) if first_turn else requested_text(tracker, "city")
+        if city is None and text:
+            # The city inside a sentence ("which office is closest if I live in Port Marsa?"),
+            # in any language; a typed answer that names none is checked as it is.
+            _, city = await registry.find_offices_near(conversation_lang(tracker), text, limit=1)
+            if city is None and not first_turn:
+                city = text
         return {"city": city} if city else {}
 
     async def validate_city(
@@ -73,10 +82,14 @@ class ActionFindOffices(RegistryAction):
         city = tracker.get_slot("city")
         if location is None and not city:  # the form ended without an answer
             return []
-        latitude, longitude = location or (None, None)
-        offices = await registry.find_offices(
-            lang, city=None if location else city, latitude=latitude, longitude=longitude, limit=3
-        )
+        # Only offices that handle the service in the conversation, if there is one.
+        service_id = tracker.get_slot("service_id")
+        if location:
+            offices = await registry.find_offices(
+                lang, service_id, latitude=location[0], longitude=location[1], limit=3
+            )
+        else:
+            offices, _ = await registry.find_offices_near(lang, city, service_id, limit=3)
         dispatcher.utter_message(
             response="utter_nearest_offices", offices=formatting.offices(offices, lang)
         )

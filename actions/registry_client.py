@@ -191,6 +191,15 @@ class RegistryClient:
         body = await self.request("GET", "/v1/offices", params=params)
         return body["offices"]
 
+    async def find_offices_near(
+        self, lang: str, text: str, service_id: str | None = None, limit: int = 3
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Offices (of the service), nearest first to the city the text names, if it names
+        one; and that city's name."""
+        params = {"lang": lang, "service": service_id, "near": text[:500], "limit": limit}
+        body = await self.request("GET", "/v1/offices", params=params)
+        return body["offices"], body.get("near_city")
+
     async def get_office(self, office_id: str, lang: str) -> dict[str, Any] | None:
         return await self.request(
             "GET", f"/v1/offices/{quote(office_id, safe='')}", params={"lang": lang}
@@ -264,6 +273,16 @@ class RegistryClient:
             "summary": summary,
         }
         return await self.request("POST", "/v1/handoff-tickets", json=payload)
+
+    async def add_ticket_details(
+        self, ticket: str, conversation_id: str, details: str
+    ) -> dict[str, Any]:
+        return await self.request(
+            "POST",
+            f"/v1/handoff-tickets/{quote(ticket, safe='')}/details",
+            json={"details": details},
+            conversation_id=conversation_id,
+        )
 
     async def add_feedback(self, conversation_id: str, rating: int) -> dict[str, Any]:
         payload = {"conversation_id": conversation_id, "rating": rating}

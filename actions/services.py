@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -12,6 +13,7 @@ from common.payloads import intent_payload
 from common.topics import INTENT_OF_TOPIC, TOPIC_OF_INTENT
 
 from . import formatting
+from .applications import answer_missing_documents
 from .common import RegistryAction, conversation_lang, latest_entity, latest_text, service_payload
 from .registry_client import RegistryClient, registry
 
@@ -25,6 +27,23 @@ POPULAR_SERVICES = ("national-id-card", "passport", "birth-certificate", "drivin
 CONFIDENT_MATCH = 90.0
 # A life event's name found in the words this surely (0-100): the message tells a situation.
 SITUATION_MATCH = 90.0
+# "No, I meant...", "what about...": the citizen replaces the service and still asks the
+# same thing.
+CORRECTION = re.compile(
+    r"\b(?:no|not|nope|sorry|i meant|i mean|rather|instead|what about|how about|and for|"
+    r"non|pardon|plutôt|plutot|et pour|"
+    r"je voulais dire|je veux dire|la2|9asdi|9sdi|ya3ni|لا|قصدي|أقصد|اقصد|نقصد|عفوا|آسف|"
+    r"اسف|سامحني|مش|ماشي|بل)\b",
+    re.IGNORECASE,
+)
+
+
+def corrected_topic(tracker: Tracker, service_id: str) -> str | None:
+    """The topic asked before, when this message corrects the service it was asked for."""
+    before = tracker.get_slot("service_id")
+    if before and before != service_id and CORRECTION.search(latest_text(tracker)):
+        return tracker.get_slot("topic")
+    return None
 
 
 async def resolve_service(
@@ -72,7 +91,13 @@ def render_topic(
     elif topic == "eligibility":
         variables["eligibility"] = formatting.bullets(service["eligibility"])
     elif topic == "how_to_apply":
-        variables["steps"] = formatting.numbered(service["how_to_apply"])
+        # The catalogue's online links, to act right away: "Online: https://...".
+        links = [
+            f"{formatting.label(ch['channel'], lang)}: {ch['url']}"
+            for ch in service["channels"]
+            if ch.get("url")
+        ]
+        variables["steps"] = "\n".join([formatting.numbered(service["how_to_apply"]), *links])
     return {"response": f"utter_service_{topic}", **variables}
 
 
@@ -88,10 +113,14 @@ class ActionAnswerServiceQuestion(RegistryAction):
         lang = conversation_lang(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         topic = TOPIC_BY_INTENT.get(intent) or tracker.get_slot("topic") or "overview"
+        if topic == "documents" and await answer_missing_documents(dispatcher, tracker, lang):
+            return [SlotSet("topic", topic)]
         service = await resolve_service(registry, tracker, lang)
         if service is None:
             await ask_which_service(dispatcher, lang)
             return [SlotSet("topic", topic)]
+        if topic == "overview":
+            topic = corrected_topic(tracker, service["identifier"]) or topic
         alternative = latest_entity(tracker, SERVICE_ALTERNATIVE)
         if alternative and alternative != service["identifier"]:
             other = await registry.get_service(alternative, lang)
@@ -100,7 +129,10 @@ class ActionAnswerServiceQuestion(RegistryAction):
                 return [SlotSet("topic", topic)]
         offices = []
         if topic == "offices":
-            offices = await registry.find_offices(lang, service_id=service["identifier"], limit=3)
+            # Nearest first to a city the question names ("where do I apply in Port Marsa?").
+            offices, _ = await registry.find_offices_near(
+                lang, latest_text(tracker), service["identifier"], limit=3
+            )
         buttons = await life_event_offer(tracker, service["identifier"], lang)
         dispatcher.utter_message(
             **render_topic(service, topic, lang, offices),

@@ -19,6 +19,14 @@ LIFE_EVENT_INTENT = "life_event"
 SERVICE_QUESTIONS = frozenset({*INTENT_OF_TOPIC.values(), SERVICE_NAMED})
 # Requests that act on a service keep their intent; a service recognised in them is added.
 ACTION_INTENTS = frozenset({"book_appointment", "check_application_status", "find_office"})
+# Requests that are only that request with their entity: a language switch names the
+# language ("et les frais ?" is not one, however short and alike).
+ENTITY_OF_REQUEST = {"set_language": "language"}
+
+
+def lacks_its_entity(intent: str, entities: frozenset[str]) -> bool:
+    needed = ENTITY_OF_REQUEST.get(intent)
+    return needed is not None and needed not in entities
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,13 @@ class Thresholds:
     alternative_gap: float = 0.05
     offer_event: float = 0.15  # a life event this probable, of the service: offered too
     action_intent: float = 0.50  # Rasa this sure of an action intent: it stays
+    # Another kind of request ("and the fees?", "a person please") this probable, when Rasa
+    # is unsure (its fallback): the recogniser's reading of the whole sentence stands.
+    other_request: float = 0.40
+    # Out of scope only this probable while Rasa is this sure of a topic that the topic model
+    # also finds: a short follow-up in words the recogniser has not seen ("w chhal l flous?").
+    weak_out_of_scope: float = 0.35
+    rasa_sure_of_topic: float = 0.90
 
 
 @dataclass
@@ -55,10 +70,17 @@ def decide(
     recognition: Recognition,
     events_of_service: dict[str, list[str]],
     thresholds: Thresholds = Thresholds(),
+    entities: frozenset[str] = frozenset(),
 ) -> Understanding | None:
     """The understanding of the message; None keeps Rasa's own (intent and entities)."""
     target, probability = recognition.targets[0]
     if target.startswith(OTHER):
+        if lacks_its_entity(target.removeprefix(OTHER), entities):
+            return None
+        # Rasa unsure, or sure of a request the message lacks the entity of.
+        rasa_unsure = rasa_intent == FALLBACK_INTENT or lacks_its_entity(rasa_intent, entities)
+        if rasa_unsure and probability >= thresholds.other_request:
+            return Understanding(target.removeprefix(OTHER), probability)
         return None
     event, event_probability = recognition.best(EVENT)
     if (
@@ -100,6 +122,13 @@ def decide(
     ):
         return Understanding(LIFE_EVENT_INTENT, probability, life_event=target.removeprefix(EVENT))
     if target == OUT_OF_SCOPE and probability >= thresholds.out_of_scope:
+        if (
+            probability < thresholds.weak_out_of_scope
+            and rasa_confidence >= thresholds.rasa_sure_of_topic
+            and INTENT_OF_TOPIC.get(recognition.topics[0][0] if recognition.topics else "")
+            == rasa_intent
+        ):
+            return None
         return Understanding(FALLBACK_INTENT, probability)
     # Unsure: Rasa's understanding stands (its fallback when it is unsure too).
     return None

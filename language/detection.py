@@ -14,11 +14,17 @@ from pathlib import Path
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
+from common.references import APPLICATION_REFERENCE_ATTEMPT, APPOINTMENT_REFERENCE_IN_TEXT
+
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 LATIN_LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
 LATIN_WORD = re.compile(r"[a-zà-öø-ÿ']+")
 # Latin words with a digit inside standing for an Arabic sound: 3 (ع), 7 (ح), 9 (ق), 5 (خ), 2 (ء).
-ARABIZI_WORD = re.compile(r"\b[a-z]*[a-z][23579][a-z]+\b|\b[23579][a-z]{2,}\b", re.IGNORECASE)
+# Times and ordinals ("2pm", "3rd", "5th") are not Arabizi.
+ARABIZI_WORD = re.compile(
+    r"\b[a-z]*[a-z][23579][a-z]+\b|\b[23579](?!(?:am|pm|th|rd|nd|st|min|hrs?)\b)[a-z]{2,}\b",
+    re.IGNORECASE,
+)
 # Frequent Arabizi words written without digits, that are not English or French words: most
 # Arabizi messages ("chhal yaswa el passeport?") have none of the digit spellings above.
 ARABIZI_WORDS = frozenset(
@@ -28,6 +34,9 @@ ARABIZI_SHARE = 0.3  # this share of a message's words: it is Arabic written in 
 LINGUA_LANGUAGES = {Language.ENGLISH: "en", Language.FRENCH: "fr"}
 MIN_CONFIDENCE = 0.70
 MIN_LATIN_LETTERS = 6
+# References are in no language: "c'est SSF-2025-02047" is too short to tell (the
+# conversation keeps its language), not English because of "SSF".
+NOT_WORDS = (APPLICATION_REFERENCE_ATTEMPT, APPOINTMENT_REFERENCE_IN_TEXT)
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +48,8 @@ def detect_language(text: str) -> str | None:
     """en, fr or ar when the message says so clearly enough; None otherwise."""
     if text.startswith("/"):  # a button payload or a command, not words
         return None
+    for pattern in NOT_WORDS:
+        text = pattern.sub(" ", text)
     arabic = len(ARABIC_LETTER.findall(text))
     latin = len(LATIN_LETTER.findall(text))
     # An Arabic sentence may carry long Latin names ("أضف Bob Klose إلى ..."): it is Arabic

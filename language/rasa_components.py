@@ -23,6 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from common.json_bodies import readable_text
+from common.references import APPLICATION_REFERENCE_ATTEMPT
 
 from .decision import decide
 from .detection import detect_language
@@ -221,8 +222,14 @@ def apply_understanding(
         {"targets": recognition.targets[:3], "topics": recognition.topics[:3]},
         add_to_output=True,
     )
+    if take_reference(message):
+        return
     understanding = decide(
-        intent.get("name") or "", intent.get("confidence") or 0.0, recognition, events_of_service
+        intent.get("name") or "",
+        intent.get("confidence") or 0.0,
+        recognition,
+        events_of_service,
+        entities=frozenset(e.get("entity") for e in message.get(ENTITIES) or []),
     )
     if understanding is None:
         return
@@ -253,6 +260,38 @@ def apply_understanding(
                 }
             )
     message.set(ENTITIES, entities, add_to_output=True)
+
+
+STATUS_INTENT = "check_application_status"
+REFERENCE_ENTITY = "reference_number"
+# Requests that may carry a reference and are not about its status.
+KEEPS_ITS_INTENT_WITH_A_REFERENCE = frozenset({"request_human", "cancel_appointment"})
+
+
+def take_reference(message: Message) -> bool:
+    """A message with an application reference in it, at any point of a conversation and
+    wrong or not ("sorry, it's URB-2026-00076"), asks for that application's status."""
+    intent = (message.get(INTENT) or {}).get("name")
+    found = APPLICATION_REFERENCE_ATTEMPT.search(message.get(TEXT) or "")
+    if found is None or intent in KEEPS_ITS_INTENT_WITH_A_REFERENCE:
+        return False
+    chosen = {"name": STATUS_INTENT, "confidence": 1.0}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != STATUS_INTENT]
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+    entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != REFERENCE_ENTITY]
+    entities.append(
+        {
+            "entity": REFERENCE_ENTITY,
+            "value": found.group(0),
+            "start": found.start(),
+            "end": found.end(),
+            "confidence": 1.0,
+            "extractor": RECOGNISER,
+        }
+    )
+    message.set(ENTITIES, entities, add_to_output=True)
+    return True
 
 
 def events_of_services(catalogue_dir: Path) -> dict[str, list[str]]:

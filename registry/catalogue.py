@@ -199,6 +199,27 @@ class Catalogue:
 
     # Search ----------------------------------------------------------------------------
 
+    def place_named_in(self, text: str) -> tuple[dict[str, str], float, float] | None:
+        """The city that free text names, in any language ("I live in Port Marsa", "à
+        Port-Marsa", "في سيدي رامي"): its names and the centre of its offices."""
+        words = f" {normalise(text)} "
+        found: dict[str, list[dict[str, Any]]] = {}
+        length: dict[str, int] = {}
+        for office in self.offices.values():
+            for name in office["city"].values():
+                key = normalise(name)
+                if key and f" {key} " in words:
+                    city = normalise(office["city"]["en"])
+                    found.setdefault(city, []).append(office)
+                    length[city] = max(length.get(city, 0), len(key))
+                    break
+        if not found:
+            return None
+        offices = found[max(found, key=lambda city: length[city])]  # "Wadi City" over "Wadi"
+        latitude = sum(o["latitude"] for o in offices) / len(offices)
+        longitude = sum(o["longitude"] for o in offices) / len(offices)
+        return offices[0]["city"], latitude, longitude
+
     def search_services(self, query: str) -> list[tuple[str, float]]:
         """Services whose names or synonyms match query, best first, with a 0-100 score."""
         return _rank(self._service_terms, query)

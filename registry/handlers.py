@@ -21,6 +21,7 @@ from .validation import (
     ApiError,
     AppointmentRequest,
     FeedbackRequest,
+    TicketDetailsRequest,
     TicketRequest,
     bad_request,
     conversation_of,
@@ -34,6 +35,9 @@ from .validation import (
     query_lang,
     read_body,
 )
+
+# Free text that names a place (a citizen's message): long enough for a sentence.
+MAX_NEAR_TEXT = 500
 
 
 def catalogue_of(request: web.Request) -> Catalogue:
@@ -224,6 +228,15 @@ async def list_offices(request: web.Request) -> web.Response:
     if (lat is None) != (lon is None):
         raise bad_request("give both lat and lon, or neither", "lat" if lat is None else "lon")
     city = normalise(request.query.get("city", ""))
+    near_text = request.query.get("near")
+    near_city = None
+    if near_text is not None:
+        if len(near_text) > MAX_NEAR_TEXT:
+            raise bad_request(f"near is at most {MAX_NEAR_TEXT} characters", "near")
+        place = catalogue.place_named_in(near_text)
+        if place is not None and lat is None:
+            names, lat, lon = place
+            near_city = localise(names, lang)
     open_now = query_bool(request, "open_now")
     at_raw = request.query.get("at")
     moment = parse_datetime(at_raw, "at") if at_raw is not None else country_now(catalogue)
@@ -250,6 +263,7 @@ async def list_offices(request: web.Request) -> web.Response:
         {
             "lang": lang,
             "at": moment.isoformat(timespec="minutes"),
+            "near_city": near_city,
             "count": len(offices[:limit]),
             "offices": offices[:limit],
         }
@@ -478,6 +492,19 @@ async def create_ticket(request: web.Request) -> web.Response:
         body.conversation_id, body.service_id, body.lang, body.summary
     )
     return web.json_response(ticket, status=201)
+
+
+async def add_ticket_details(request: web.Request) -> web.Response:
+    """What the citizen tells the agent, on a ticket of the caller's conversation."""
+    conversation = conversation_of(request)
+    body: TicketDetailsRequest = await read_body(request, TicketDetailsRequest)
+    added = await request.app[STORE].add_ticket_details(
+        request.match_info["ticket"], conversation, body.details
+    )
+    if added is None:
+        # The same answer for a ticket that does not exist and one of another conversation.
+        raise ApiError(404, "unknown_ticket", "no handoff ticket with that number here")
+    return web.json_response(added)
 
 
 async def add_feedback(request: web.Request) -> web.Response:

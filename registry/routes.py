@@ -15,6 +15,7 @@ CITIZEN_DATA = frozenset(
         f"{API}/appointments",
         f"{API}/appointments/{{reference}}",
         f"{API}/handoff-tickets",
+        f"{API}/handoff-tickets/{{ticket}}/details",
         f"{API}/feedback",
         f"{API}/conversation-data",
     }
@@ -39,5 +40,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(f"{API}/appointments/{{reference}}", handlers.get_appointment)
     app.router.add_delete(f"{API}/appointments/{{reference}}", handlers.cancel_appointment)
     app.router.add_post(f"{API}/handoff-tickets", handlers.create_ticket)
+    app.router.add_post(f"{API}/handoff-tickets/{{ticket}}/details", handlers.add_ticket_details)
     app.router.add_post(f"{API}/feedback", handlers.add_feedback)
     app.router.add_delete(f"{API}/conversation-data", handlers.forget_conversation)

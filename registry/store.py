@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import sqlite3
 from datetime import UTC, date, datetime, time
@@ -22,6 +23,8 @@ from typing import Any
 import aiosqlite
 
 log = logging.getLogger(__name__)
+
+TICKET_NUMBER = re.compile(r"HT-\d{6,}")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (
@@ -83,6 +86,11 @@ MIGRATIONS = (
     CREATE UNIQUE INDEX one_booking_per_confirmation
         ON appointments (conversation_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
     """,
+    # 2: what the citizen tells the agent after asking for a person (question, contact).
+    """
+    ALTER TABLE handoff_tickets ADD COLUMN details TEXT;
+    ALTER TABLE handoff_tickets ADD COLUMN details_at TEXT;
+    """,
 )
 
 
@@ -96,6 +104,10 @@ def _now() -> str:
 
 def ticket_number(ticket_id: int) -> str:
     return f"HT-{ticket_id:06d}"
+
+
+def ticket_id_of(ticket: str) -> int | None:
+    return int(ticket[3:]) if TICKET_NUMBER.fullmatch(ticket) else None
 
 
 def canonical_date(value: str) -> str:
@@ -287,6 +299,25 @@ class Store:
             "lang": lang,
             "created_at": created_at,
         }
+
+    async def add_ticket_details(
+        self, ticket: str, conversation_id: str, details: str
+    ) -> dict[str, Any] | None:
+        """Add what the citizen said for the agent to a ticket of that conversation (None for
+        any other ticket); said again, it is added after what was said before."""
+        ticket_id = ticket_id_of(ticket)
+        if ticket_id is None:
+            return None
+        details_at = _now()
+        cursor = await self._db.execute(
+            "UPDATE handoff_tickets SET details = "
+            "CASE WHEN details IS NULL THEN ? ELSE details || char(10) || ? END, details_at = ? "
+            "WHERE id = ? AND conversation_id = ?",
+            (details, details, details_at, ticket_id, conversation_id),
+        )
+        if cursor.rowcount != 1:
+            return None
+        return {"ticket": ticket, "details_at": details_at}
 
     async def add_feedback(
         self, conversation_id: str, rating: int, comment: str | None

@@ -145,6 +145,10 @@ class TicketRequest(Body):
         return value
 
 
+class TicketDetailsRequest(Body):
+    details: constr(strict=True, min_length=1, max_length=2000)  # type: ignore[valid-type]
+
+
 class FeedbackRequest(Body):
     conversation_id: ConversationId  # type: ignore[valid-type]
     rating: StrictInt

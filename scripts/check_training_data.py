@@ -55,6 +55,7 @@ def label_of(data: dict) -> str:
 
 
 CLOSE_VARIANT = 85.0  # rapidfuzz ratio, 0-100
+MIN_FLOW_WORDS = 3
 
 
 def evaluation_sentences(eval_dir: Path) -> list[str]:
@@ -65,6 +66,12 @@ def evaluation_sentences(eval_dir: Path) -> list[str]:
     ]
     for path in sorted(eval_dir.glob("out_of_scope.*.txt")):
         sentences += [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    # What citizens say in the whole conversations (dev_flows.yml and any other flows file),
+    # but for answers of a word or two ("yes", "5", a city) that any training data has.
+    for path in sorted(eval_dir.glob("*flows*.yml")):
+        for conversation in yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]:
+            said = [str(turn["say"]) for turn in conversation["turns"] if "say" in turn]
+            sentences += [s for s in said if len(s.split()) >= MIN_FLOW_WORDS and "${" not in s]
     return [s.casefold() for s in sentences if s]
 
 

@@ -48,8 +48,9 @@ from actions.appointments import (
 from actions.contacts import ContactBook
 from actions.fallback import ActionFallback
 from actions.feedback import ActionStoreFeedback, ValidateFeedbackForm
-from actions.handoff import ActionHandoff
+from actions.handoff import ActionHandoff, ActionStoreHandoffDetails, ValidateHandoffDetailsForm
 from actions.life_events import ActionAnswerLifeEvent
+from actions.offices import ActionFindOffices, ValidateOfficeLocationForm
 from actions.registry_client import (
     RegistryClient,
     RegistryRejected,
@@ -386,12 +387,71 @@ async def test_service_question_answers_the_topic_with_registry_facts(
         "offices": [OFFICES[oid]["name"]["en"] for oid in sorted(offices_handling("passport"))],
         "eligibility": [f"- {rule['en']}" for rule in passport["eligibility"]],
         "how_to_apply": [
-            f"{n}. {step['en']}" for n, step in enumerate(passport["how_to_apply"], start=1)
+            *(f"{n}. {step['en']}" for n, step in enumerate(passport["how_to_apply"], start=1)),
+            # The online link, to act right away.
+            *(f"Online: {ch['url']}" for ch in passport["channels"] if ch.get("url")),
         ],
     }[topic]
     for fact in expected_facts:
         assert fact in said
     assert reply.slot_sets == {"service_id": "passport", "topic": topic}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "topic_before", "topic"),
+    [
+        ("en", "ah no, wrong one: rather the birth certificate", "fees", "fees"),
+        ("fr", "euh non, plutôt l'extrait de naissance", "documents", "documents"),
+        ("ar", "لا، قصدي مضمون الولادة", "processing_time", "processing_time"),
+        ("en", "tell me about the birth certificate", "fees", "overview"),  # not a correction
+    ],
+)
+async def test_a_corrected_service_gets_the_topic_asked_before(
+    live_registry: LiveRegistry, lang: str, text: str, topic_before: str, topic: str
+) -> None:
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text=text,
+        intent="ask_overview",
+        entities={"service": "birth-certificate"},
+        slots={"service_id": "marriage-certificate", "topic": topic_before, "lang": lang},
+    )
+
+    assert reply.only["custom"] == {"service_id": "birth-certificate", "topic": topic, "lang": lang}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "city"),
+    [
+        ("en", "nearest branch to Port Marsa please", "Port Marsa"),
+        ("fr", "le bureau le plus proche, j'habite à Port-Marsa", "Port-Marsa"),
+        ("ar", "وين أقرب مكتب؟ أنا ساكن في سيدي رامي", "سيدي رامي"),
+    ],
+)
+async def test_a_city_inside_the_request_for_the_nearest_office_is_taken(
+    live_registry: LiveRegistry, lang: str, text: str, city: str
+) -> None:
+    reply = await run_action(
+        ValidateOfficeLocationForm(), text=text, intent="find_office", slots={"lang": lang}
+    )
+
+    assert reply.messages == []
+    assert reply.slot_sets == {"city": city}
+
+
+async def test_the_nearest_offices_handle_the_service_in_the_conversation(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await run_action(
+        ActionFindOffices(),
+        text="I live in Port Marsa",
+        slots={"city": "Port Marsa", "service_id": "building-permit"},
+    )
+
+    said = reply.text()
+    assert OFFICES["urban-planning-port-marsa"]["name"]["en"] in said.splitlines()[1]
+    others = set(OFFICES) - offices_handling("building-permit")
+    assert not any(OFFICES[o]["name"]["en"] in said for o in others)
 
 
 async def test_fees_are_written_with_three_decimals_and_the_currency(
@@ -635,6 +695,44 @@ async def test_fallback_suggests_a_close_service_match(live_registry: LiveRegist
     assert reply.only["response"] == "utter_fallback_with_suggestions"
     assert reply.only["custom"] == {"fallback": True, "lang": "en"}
     assert reply.button_payloads == ['/ask_overview{"service": "passport"}']
+    # The one service it offers is in context: "how much is it?" next is about it.
+    assert reply.slot_sets["service_id"] == "passport"
+
+
+FALLBACK_REPLY = {"event": "bot", "text": "...", "data": {"custom": {"fallback": True}}}
+
+
+async def test_a_second_misunderstanding_in_a_row_offers_a_person_and_the_agencys_phone(
+    live_registry: LiveRegistry, fresh_contact_book: ContactBook
+) -> None:
+    await fresh_contact_book.refresh()
+    first = await run_action(ActionFallback(), text="blorp wizzle", intent="nlu_fallback")
+    assert first.only["response"] == "utter_fallback"
+
+    for lang in ("en", "fr", "ar"):
+        second = await run_action(
+            ActionFallback(),
+            text="zzzk frobnic",
+            intent="nlu_fallback",
+            slots={"lang": lang},
+            history=[FALLBACK_REPLY],
+        )
+        assert second.only["response"] == "utter_fallback_offer_person"
+        assert second.only["custom"] == {"fallback": True, "lang": lang}
+        assert "+999" in second.only["contacts"]  # the agencies' numbers from the catalogue
+        # The reply as the citizen reads it, with the response's "Talk to a person" button.
+        assert "+999" in second.text()
+        buttons = variation("utter_fallback_offer_person", lang)["buttons"]
+        assert [b["payload"] for b in buttons] == ["/request_human", "/restart"]
+    # An answer in between: not stuck.
+    answered = {"event": "bot", "text": "...", "data": {"custom": {"service_id": "passport"}}}
+    again = await run_action(
+        ActionFallback(),
+        text="zzzk frobnic",
+        intent="nlu_fallback",
+        history=[FALLBACK_REPLY, answered],
+    )
+    assert again.only["response"] == "utter_fallback"
 
 
 async def test_registry_calls_are_tagged_with_the_conversation_not_the_sender(
@@ -746,7 +844,58 @@ async def test_status_report_gives_every_seeded_application_its_registry_status(
             "lang": "en",
         }
         assert reference in reply.text()
-        assert reply.slot_sets == {"reference_number": None, "service_id": application["service"]}
+        assert reply.slot_sets == {
+            "reference_number": None,
+            "service_id": application["service"],
+            "application_reference": reference,
+        }
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "ok so which paper is still missing?"),
+        ("fr", "il manque quel document exactement ?"),
+        ("ar", "شنوة الوثيقة الناقصة؟"),
+    ],
+)
+async def test_what_is_missing_after_a_status_is_that_applications_missing_document(
+    live_registry: LiveRegistry, lang: str, text: str
+) -> None:
+    waiting = next(a for a in APPLICATIONS if a["status"] == "awaiting_documents")
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text=text,
+        intent="ask_documents",
+        slots={
+            "application_reference": waiting["reference"],
+            "service_id": waiting["service"],
+            "lang": lang,
+        },
+    )
+
+    assert reply.only["response"] == "utter_application_missing"
+    assert reply.only["note"] == waiting["note"][lang]
+    assert reply.only["custom"] == {
+        "service_id": waiting["service"],
+        "topic": "documents",
+        "lang": lang,
+    }
+    assert waiting["reference"] in reply.text()
+
+
+async def test_documents_asked_without_missing_get_the_services_list(
+    live_registry: LiveRegistry,
+) -> None:
+    waiting = next(a for a in APPLICATIONS if a["status"] == "awaiting_documents")
+    reply = await run_action(
+        ActionAnswerServiceQuestion(),
+        text="which documents do I need?",
+        intent="ask_documents",
+        slots={"application_reference": waiting["reference"], "service_id": "passport"},
+    )
+
+    assert reply.only["response"] == "utter_service_documents"
 
 
 async def test_status_report_for_an_unknown_reference_says_not_found(
@@ -860,6 +1009,96 @@ async def test_appointment_form_rejects_a_day_that_cannot_be_booked(
 
     assert reply.only["response"] == response
     assert reply.slot_sets == {"appointment_date": None}
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "intent"),
+    [
+        ("en", "quick question first: what does it cost?", "ask_fees"),
+        ("fr", "attendez, c'est quoi les documents à fournir ?", "ask_documents"),
+        ("ar", "استنى شوية، الخدمة هاذي تاخذ قداش من نهار؟", "ask_processing_time"),
+    ],
+)
+async def test_a_question_while_the_form_waits_for_a_day_is_answered_for_the_booked_service(
+    live_registry: LiveRegistry, lang: str, question: str, intent: str
+) -> None:
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "appointment_date",
+        question,
+        intent=intent,
+        slots={"service_id": "passport", "office_id": PASSPORT_OFFICE, "lang": lang},
+    )
+
+    topic = intent.removeprefix("ask_")
+    # The answer alone: no "I did not understand that date".
+    assert reply.only["response"] == f"utter_service_{topic}"
+    assert reply.only["custom"] == {"service_id": "passport", "topic": topic, "lang": lang}
+    # The form keeps its slots (and so asks for the day again).
+    assert reply.slot_sets == {"topic": topic}
+
+
+async def test_a_question_that_names_another_service_mid_booking_keeps_the_booking(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "appointment_time",
+        "and how much is the identity card by the way?",
+        intent="ask_fees",
+        entities={"service": "national-id-card"},
+        slots={"service_id": "passport", "office_id": PASSPORT_OFFICE, "lang": "en"},
+    )
+
+    assert reply.only["custom"]["service_id"] == "national-id-card"
+    assert reply.slot_sets == {"topic": "fees"}  # the booking is still for the passport
+
+
+async def test_a_date_is_an_answer_even_when_it_reads_like_a_question(
+    live_registry: LiveRegistry,
+) -> None:
+    day, _ = await next_free_day(PASSPORT_OFFICE, "passport")
+    reply = await form_turn(
+        ValidateAppointmentForm(),
+        "appointment_date",
+        f"how long until {day}?",
+        intent="ask_processing_time",
+        slots={"service_id": "passport", "office_id": PASSPORT_OFFICE},
+    )
+
+    assert reply.slot_sets == {"appointment_date": day}
+
+
+def refused_turn(text: str, error: str) -> list[dict[str, Any]]:
+    """A turn of the past: the citizen's answer, the form's refusal, the question again."""
+    return [
+        {"event": "user", "text": text},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": error}},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_ask_appointment_date"}},
+    ]
+
+
+async def test_a_second_refused_answer_to_one_question_offers_a_person_and_a_way_out(
+    live_registry: LiveRegistry, fresh_contact_book: ContactBook
+) -> None:
+    await fresh_contact_book.refresh()
+    booking = {"service_id": "passport", "office_id": PASSPORT_OFFICE}
+    first = await form_turn(
+        ValidateAppointmentForm(), "appointment_date", "next blursday", slots=booking
+    )
+    assert first.responses == ["utter_date_not_understood"]
+
+    second = await form_turn(
+        ValidateAppointmentForm(),
+        "appointment_date",
+        "the blursday after",
+        slots=booking,
+        history=refused_turn("next blursday", "utter_date_not_understood"),
+    )
+    assert second.responses == ["utter_date_not_understood", "utter_form_offer_person"]
+    assert "+999" in second.text()
+    buttons = variation("utter_form_offer_person", "en")["buttons"]
+    assert [b["payload"] for b in buttons] == ["/request_human", "/restart"]
 
 
 async def test_appointment_form_accepts_a_free_time(live_registry: LiveRegistry) -> None:
@@ -1075,6 +1314,40 @@ async def test_handoff_gives_a_ticket_number_and_passes_the_conversation(
     assert stored["conversation_id"] == CITIZEN
     assert stored["service_id"] == "passport"
     assert stored["summary"] == "how much is a passport\nI want to talk to a person"
+
+
+async def test_handoff_says_when_agents_work_and_stores_what_the_citizen_adds(
+    live_registry: LiveRegistry, fresh_contact_book: ContactBook
+) -> None:
+    await fresh_contact_book.refresh()
+    for lang in ("en", "fr", "ar"):
+        reply = await run_action(
+            ActionHandoff(),
+            text="a person please",
+            intent="request_human",
+            slots={"service_id": "old-age-pension", "lang": lang},
+        )
+        ticket = reply.only["ticket"]
+        assert reply.slot_sets == {"handoff_ticket": ticket}
+        agency = AGENCIES[SERVICES["old-age-pension"]["competent_authority"]]
+        assert agency["phone"] in reply.text() and agency["phone_hours"][lang] in reply.text()
+
+    details = "my pension stopped in March; you can call me on 0611 222 333 after 2 pm"
+    form = await form_turn(ValidateHandoffDetailsForm(), "handoff_details", details)
+    assert form.slot_sets == {"handoff_details": details}
+    button = await form_turn(ValidateHandoffDetailsForm(), "handoff_details", "/restart")
+    assert button.slot_sets == {}  # a button or a command is not a message for the agent
+
+    stored = await run_action(
+        ActionStoreHandoffDetails(),
+        text=details,
+        slots={"handoff_ticket": ticket, "handoff_details": details, "lang": "ar"},
+    )
+    assert stored.only["response"] == "utter_handoff_details_stored"
+    assert ticket in stored.text()
+    assert stored.slot_sets == {"handoff_details": None}
+    row = live_registry.rows("SELECT details FROM handoff_tickets WHERE id = ?", int(ticket[3:]))
+    assert row == [{"details": details}]
 
 
 async def test_handoff_works_after_a_very_long_message(live_registry: LiveRegistry) -> None:

@@ -33,6 +33,18 @@ def test_detect_language(text: str, language: str | None) -> None:
     assert detect_language(text) == language
 
 
+@pytest.mark.parametrize(
+    "text", ["voilà: CIV-2026-00042", "HIN-٢٠٢٥-٠٠٠٠٩", "it's LND-2026-0012", "APT-004217"]
+)
+def test_a_reference_with_a_word_or_two_keeps_the_conversations_language(text: str) -> None:
+    assert detect_language(text) is None
+
+
+def test_times_and_ordinals_are_not_arabizi() -> None:
+    assert detect_language("I'm Karim, call me back after 5pm or on the 3rd") == "en"
+    assert detect_language("n7eb nahki m3a wa7ed") == "ar"
+
+
 def test_arabic_forms_and_digits_are_folded() -> None:
     assert normalise("أُرِيدُ بطاقـــة التَّعريف") == "اريد بطاقه التعريف"
     assert normalise("إلى مستشفى") == "الي مستشفي"

@@ -500,6 +500,38 @@ async def test_city_filter_returns_only_offices_of_that_city_in_any_language(
         assert {o["identifier"] for o in body["offices"]} == expected, name
 
 
+async def test_a_city_named_in_a_sentence_orders_a_services_offices_from_it(
+    registry_client: TestClient, offices: dict[str, Json]
+) -> None:
+    city = offices["service-centre-port-marsa"]["city"]
+    for lang, sentence in (
+        ("en", f"is there one near {city['en']}?"),
+        ("fr", f"j'habite à {city['fr']}, c'est où ?"),
+        ("ar", f"انا ساكن في {city['ar']}"),
+    ):
+        body = await expect_json(
+            await registry_client.get(
+                "/v1/offices",
+                params={"near": sentence, "service": "residence-certificate", "lang": lang},
+            ),
+            200,
+        )
+        assert body["near_city"] == city[lang]
+        names = [o["identifier"] for o in body["offices"]]
+        assert names[0] == "service-centre-port-marsa", (lang, names)
+        assert all("residence-certificate" in offices[o]["services"] for o in names)
+        distances = [o["distance_km"] for o in body["offices"]]
+        assert distances == sorted(distances)
+    # A sentence that names no city: no order imposed, and said so.
+    body = await expect_json(
+        await registry_client.get("/v1/offices", params={"near": "the closest one please"}), 200
+    )
+    assert body["near_city"] is None and "distance_km" not in body["offices"][0]
+    await expect_error(
+        await registry_client.get("/v1/offices", params={"near": "x" * 501}), 400, "near"
+    )
+
+
 async def test_bad_office_parameters_are_400_naming_the_field(
     registry_client: TestClient,
 ) -> None:
@@ -813,6 +845,35 @@ async def test_bad_handoff_ticket_is_400_and_creates_no_ticket(
     ):
         await expect_error(await registry_client.post("/v1/handoff-tickets", json=body), 400, field)
     assert table_contents(registry_settings.database)["handoff_tickets"] == []
+
+
+async def test_what_the_citizen_tells_the_agent_goes_on_their_own_ticket_only(
+    registry_client: TestClient, registry_settings: Settings
+) -> None:
+    ticket = (
+        await expect_json(
+            await registry_client.post("/v1/handoff-tickets", json={"conversation_id": CITIZEN}),
+            201,
+        )
+    )["ticket"]
+    path = f"/v1/handoff-tickets/{ticket}/details"
+    for details in ("my pension stopped in May", "call me on 0611 222 333 after 2 pm"):
+        body = await expect_json(await registry_client.post(path, json={"details": details}), 200)
+        assert body["ticket"] == ticket
+    [row] = table_contents(registry_settings.database)["handoff_tickets"]
+    assert "my pension stopped in May\ncall me on 0611 222 333 after 2 pm" in row
+    # Another conversation, an unknown ticket, a bad body: refused, nothing changed.
+    stranger = {**CITIZEN_HEADERS, "X-Conversation-Id": "someone-else"}
+    for other_path, headers in ((path, stranger), ("/v1/handoff-tickets/HT-999999/details", None)):
+        response = await registry_client.post(other_path, json={"details": "x"}, headers=headers)
+        assert (await expect_error(response, 404))["code"] == "unknown_ticket"
+    for body, field in (
+        ({}, "details"),
+        ({"details": ""}, "details"),
+        ({"details": "d" * 2001}, "details"),
+    ):
+        await expect_error(await registry_client.post(path, json=body), 400, field)
+    assert table_contents(registry_settings.database)["handoff_tickets"] == [row]
 
 
 async def test_feedback_is_stored(registry_client: TestClient, registry_settings: Settings) -> None:

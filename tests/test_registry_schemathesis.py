@@ -63,8 +63,11 @@ def test_schemathesis_finds_no_server_error_and_no_nonconformance(registry_url: 
             f"Authorization: Bearer {TOKEN}",
             "--max-examples",
             str(MAX_EXAMPLES),
+            # One worker: with two threads, CPython 3.11.7's ast.parse (which hypothesis calls
+            # to describe its filters) can fail with "AST constructor recursion depth
+            # mismatch", a race fixed in later CPython releases, not a fault of the API.
             "--workers",
-            "2",
+            "1",
             "--no-color",
         ],
         capture_output=True,

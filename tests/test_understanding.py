@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from language import embeddings
 from language.decision import Thresholds, decide
-from language.rasa_components import CatalogueRecogniser
+from language.rasa_components import CatalogueRecogniser, take_reference
 from language.recogniser import Example, Recogniser, RecogniserConfig, Recognition
 from registry.config import CATALOGUE_DIR
 
@@ -88,6 +88,69 @@ def test_out_of_scope_goes_to_the_fallback_and_other_requests_keep_rasas_intent(
     assert out is not None and out.intent == "nlu_fallback"
     greeting = recognition([("other:greet", 0.9), ("service:passport", 0.05)], [])
     assert decide("greet", 0.95, greeting, {}) is None
+
+
+def test_a_follow_up_that_rasa_is_unsure_of_takes_the_recognisers_reading() -> None:
+    follow_up = recognition([("other:ask_fees", 0.62), ("oos", 0.2)], [("fees", 0.8)])
+    understood = decide("nlu_fallback", 0.55, follow_up, {})
+    assert understood is not None and understood.intent == "ask_fees"
+    assert understood.service is None  # the service in context answers it
+    # Not sure enough: Rasa's fallback stands.
+    assert decide("nlu_fallback", 0.55, recognition([("other:ask_fees", 0.3)], []), {}) is None
+
+
+def test_a_language_switch_is_taken_only_when_it_names_the_language() -> None:
+    switch = recognition([("other:set_language", 0.6), ("other:ask_fees", 0.3)], [("fees", 0.5)])
+    assert decide("nlu_fallback", 0.5, switch, {}) is None  # "et les frais ?"
+    named = decide("nlu_fallback", 0.5, switch, {}, entities=frozenset({"language"}))
+    assert named is not None and named.intent == "set_language"
+    # Rasa sure of a switch that names no language, the recogniser of another request.
+    fees = recognition([("other:ask_fees", 0.83)], [("fees", 0.95)])
+    understood = decide("set_language", 0.87, fees, {})
+    assert understood is not None and understood.intent == "ask_fees"
+
+
+def test_a_weak_out_of_scope_yields_to_a_topic_rasa_and_the_topic_model_agree_on() -> None:
+    short = recognition([("oos", 0.24), ("service:passport", 0.15)], [("fees", 0.9)])
+    assert decide("ask_fees", 0.97, short, {}) is None  # Rasa's ask_fees stands
+    # The same sentence when the topic model reads another topic, or oos is clear: fallback.
+    other_topic = recognition([("oos", 0.24)], [("documents", 0.9)])
+    assert decide("ask_fees", 0.97, other_topic, {}).intent == "nlu_fallback"  # type: ignore[union-attr]
+    clear = recognition([("oos", 0.6)], [("fees", 0.9)])
+    assert decide("ask_fees", 0.97, clear, {}).intent == "nlu_fallback"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "text, reference",
+    [
+        ("SOC-2026-0011", "SOC-2026-0011"),  # a wrong one too: the form says what is wrong
+        ("wait, the right one is lnd-2026-00031", "lnd-2026-00031"),
+        ("هذا هو الرقم HIN-٢٠٢٥-٠٠٠٠٩ من فضلك", "HIN-٢٠٢٥-٠٠٠٠٩"),
+        ("c'est CIV 2026 00042 je crois", "CIV 2026 00042"),
+    ],
+)
+def test_a_reference_anywhere_asks_for_that_applications_status(text: str, reference: str) -> None:
+    message = Message(data={"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3}})
+    assert take_reference(message)
+    assert message.get("intent")["name"] == "check_application_status"
+    assert [e["value"] for e in message.get("entities")] == [reference]
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("please cancel APT-004217", "cancel_appointment"),
+        ("call me on 0612 345 678", "request_human"),
+        ("my phone is 0612 345 678", "inform"),
+        ("I was born in 2026", "inform"),
+    ],
+)
+def test_appointments_phone_numbers_and_years_are_not_application_references(
+    text: str, intent: str
+) -> None:
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9}})
+    assert not take_reference(message)
+    assert message.get("intent")["name"] == intent
 
 
 def test_a_booking_keeps_its_intent_and_gets_the_service() -> None:
