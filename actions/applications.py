@@ -8,18 +8,18 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
 from common.languages import EASTERN_DIGITS
 from common.references import APPLICATION_REFERENCE
 
 from .common import (
     RegistryAction,
+    RegistryFormValidationAction,
     conversation_lang,
     latest_entity,
-    latest_text,
     requested_text,
 )
+from .digressions import answer_question_in_form, is_question_in_form
 from .registry_client import registry
 
 # Something that looks like an attempt at a reference: letters and digits, maybe separated.
@@ -52,40 +52,21 @@ def reference_in(text: str) -> str | None:
     return found.group(0) if found else None
 
 
-# "What is missing?": the citizen asks about the documents their application still needs.
-MISSING = re.compile(
-    r"\b(?:missing|lacking|still need|manque|manquant|manquent|manquantes?|ne9es|na9es|"
-    r"nakes|ناقص|ناقصة|نواقص|الناقصة|ينقص|تنقص|مازال|باقي)\b",
-    re.IGNORECASE,
-)
-WAITING_FOR_DOCUMENTS = "awaiting_documents"
-
-
-async def answer_missing_documents(
-    dispatcher: CollectingDispatcher, tracker: Tracker, lang: str
-) -> bool:
-    """After a status that waits for documents, "what is missing?" is answered with what that
-    application waits for (the agency's note), not the service's generic list."""
-    reference = tracker.get_slot("application_reference")
-    if not reference or not MISSING.search(latest_text(tracker)):
-        return False
-    application = await registry.get_application(reference, lang)
-    if application is None or application["status"] != WAITING_FOR_DOCUMENTS:
-        return False
-    service_id = application["service"]["identifier"]
-    dispatcher.utter_message(
-        response="utter_application_missing",
-        reference=reference,
-        service=application["service"]["title"],
-        note=application["note"],
-        json_message={"service_id": service_id, "topic": "documents", "lang": lang},
-    )
-    return True
-
-
-class ValidateApplicationStatusForm(FormValidationAction):
+class ValidateApplicationStatusForm(RegistryFormValidationAction):
     def name(self) -> str:
         return "validate_application_status_form"
+
+    async def validate_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if is_question_in_form(tracker, self.is_answer):
+            return await answer_question_in_form(dispatcher, tracker, domain)
+        return await super().validate_turn(dispatcher, tracker, domain)
+
+    @staticmethod
+    def is_answer(slot: str, text: str) -> bool:
+        """Any digit may be an attempt at the reference (validation says what is wrong)."""
+        return reference_in(text) is not None
 
     async def extract_reference_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -8,19 +8,45 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
 from common.languages import EASTERN_DIGITS
 
-from .common import RegistryAction, latest_entity, requested_text
+from .common import (
+    RegistryAction,
+    RegistryFormValidationAction,
+    latest_entity,
+    latest_intent,
+    latest_text,
+    requested_text,
+)
+from .digressions import answer_question_in_form, is_question_in_form
 from .registry_client import registry
 
 DIGIT = re.compile(r"\d+")
 
 
-class ValidateFeedbackForm(FormValidationAction):
+# Messages the rating form reads as a (maybe wrong) answer; any other request makes it step
+# aside, and Rasa's rules answer that request.
+ANSWER_INTENTS = frozenset({"inform", "nlu_fallback", "affirm", "deny"})
+
+
+class ValidateFeedbackForm(RegistryFormValidationAction):
     def name(self) -> str:
         return "validate_feedback_form"
+
+    async def validate_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if is_question_in_form(tracker, self.is_answer):
+            return await answer_question_in_form(dispatcher, tracker, domain)
+        text = latest_text(tracker)
+        if not self.is_answer("rating", text) and latest_intent(tracker) not in ANSWER_INTENTS:
+            return []  # nothing taken: Rasa's form steps aside for the other request
+        return await super().validate_turn(dispatcher, tracker, domain)
+
+    @staticmethod
+    def is_answer(slot: str, text: str) -> bool:
+        return text.startswith("/") or DIGIT.search(text.translate(EASTERN_DIGITS)) is not None
 
     async def extract_rating(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -13,8 +13,8 @@ from common.payloads import intent_payload
 from common.topics import INTENT_OF_TOPIC, TOPIC_OF_INTENT
 
 from . import formatting
-from .applications import answer_missing_documents
 from .common import RegistryAction, conversation_lang, latest_entity, latest_text, service_payload
+from .missing_documents import answer_missing_documents
 from .registry_client import RegistryClient, registry
 
 # Entities the catalogue recogniser (language.rasa_components) sets beside `service`.

@@ -911,6 +911,25 @@ async def test_status_report_for_an_unknown_reference_says_not_found(
     assert reply.slot_sets == {"reference_number": None}
 
 
+async def test_a_question_while_the_status_form_waits_for_the_reference_is_answered(
+    live_registry: LiveRegistry,
+) -> None:
+    reply = await form_turn(
+        ValidateApplicationStatusForm(),
+        "reference_number",
+        "hmm before that, how long does it usually take?",
+        intent="ask_processing_time",
+        slots={"service_id": "building-permit"},
+    )
+
+    assert reply.only["custom"] == {
+        "service_id": "building-permit",
+        "topic": "processing_time",
+        "lang": "en",
+    }
+    assert reply.slot_sets == {"topic": "processing_time"}  # the form asks for it again
+
+
 def test_reference_candidate_is_found_in_eastern_arabic_digits() -> None:
     assert applications.reference_in("رقم CIV-٢٠٢٦-٠٠٠٤٢") == "CIV-2026-00042"
 
@@ -1377,6 +1396,28 @@ async def test_feedback_form_reads_the_rating(typed: str, rating: str | None) ->
 
     assert reply.slot_sets == {"rating": rating}
     assert reply.responses == ([] if rating else ["utter_rating_invalid"])
+
+
+async def test_a_question_in_the_rating_form_is_answered_and_another_request_steps_aside(
+    live_registry: LiveRegistry,
+) -> None:
+    question = await form_turn(
+        ValidateFeedbackForm(),
+        "rating",
+        "oh and while I think of it, what does a passport cost?",
+        intent="ask_fees",
+        entities={"service": "passport"},
+    )
+    assert question.responses == ["utter_service_fees"]  # not "give a number from 1 to 5"
+    assert question.slot_sets == {"topic": "fees"}
+
+    other = await form_turn(
+        ValidateFeedbackForm(),
+        "rating",
+        "actually I'd like to book an appointment",
+        intent="book_appointment",
+    )
+    assert other.messages == [] and other.events == []  # Rasa's rules take the request
 
 
 # When the registry fails ---------------------------------------------------------------------
