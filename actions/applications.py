@@ -61,7 +61,12 @@ class ValidateApplicationStatusForm(RegistryFormValidationAction):
     ) -> list[dict[str, Any]]:
         if is_question_in_form(tracker, self.is_answer):
             return await answer_question_in_form(dispatcher, tracker, domain)
-        return await super().validate_turn(dispatcher, tracker, domain)
+        events = await super().validate_turn(dispatcher, tracker, domain)
+        named = latest_entity(tracker, "service")
+        if named and tracker.get_slot("requested_slot") is None:
+            # "Where is my passport application?": questions while the form waits are about it.
+            events.append(SlotSet("service_id", named))
+        return events
 
     @staticmethod
     def is_answer(slot: str, text: str) -> bool:

@@ -5,10 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from common.topics import INTENT_OF_TOPIC
+
 from .common import LANGUAGES, latest_entity
+
+# The recogniser this sure of a topic in a language switch: the message asks it too ("can
+# you answer in English? how much does it cost?").
+ASKED_TOPIC = 0.5
+
+
+def topic_asked_with(tracker: Tracker) -> str | None:
+    """The topic a message asks besides switching the language, from the recogniser's
+    reading of it (language.rasa_components records it in the parse data)."""
+    topics = (tracker.latest_message.get("recognition") or {}).get("topics") or []
+    if not topics:
+        return None
+    topic, probability = topics[0]
+    asked = topic in INTENT_OF_TOPIC and topic != "overview" and probability >= ASKED_TOPIC
+    return topic if asked else None
 
 
 class ActionSetLanguage(Action):
@@ -25,7 +42,12 @@ class ActionSetLanguage(Action):
         # Responses are rendered with the slots as they were before this action, so pick the
         # new language's variation of the confirmation here.
         dispatcher.utter_message(text=response_text(domain, "utter_language_set", wanted))
-        return [SlotSet("lang", wanted)]
+        events: list[dict[str, Any]] = [SlotSet("lang", wanted)]
+        topic = topic_asked_with(tracker)
+        if topic and (tracker.get_slot("service_id") or latest_entity(tracker, "service")):
+            # Answered in the new language, for the service named or in context.
+            events += [SlotSet("topic", topic), FollowupAction("action_answer_service_question")]
+        return events
 
 
 def response_text(domain: dict[str, Any], response: str, lang: str) -> str:

@@ -19,9 +19,28 @@ LIFE_EVENT_INTENT = "life_event"
 SERVICE_QUESTIONS = frozenset({*INTENT_OF_TOPIC.values(), SERVICE_NAMED})
 # Requests that act on a service keep their intent; a service recognised in them is added.
 ACTION_INTENTS = frozenset({"book_appointment", "check_application_status", "find_office"})
+# Topics that are requests to act on the service (training_examples.py), and their intent.
+ACTION_OF_TOPIC = {
+    "appointment": "book_appointment",
+    "application_status": "check_application_status",
+}
 # Requests that are only that request with their entity: a language switch names the
 # language ("et les frais ?" is not one, however short and alike).
 ENTITY_OF_REQUEST = {"set_language": "language"}
+
+
+def question_over_action(
+    rasa_intent: str, topic: str, probability: float, thresholds: Thresholds
+) -> bool:
+    """The topic model, which knows status and booking requests too, is sure the message asks
+    something else about the service ("my employer asks me for a criminal record extract" is
+    no status request, whatever its words)."""
+    return (
+        rasa_intent in ACTION_OF_TOPIC.values()
+        and topic not in ACTION_OF_TOPIC
+        and topic != "overview"
+        and probability >= thresholds.question_over_action
+    )
 
 
 def lacks_its_entity(intent: str, entities: frozenset[str]) -> bool:
@@ -52,6 +71,10 @@ class Thresholds:
     # also finds: a short follow-up in words the recogniser has not seen ("w chhal l flous?").
     weak_out_of_scope: float = 0.35
     rasa_sure_of_topic: float = 0.90
+    # The topic model this sure of a question, against Rasa's status or booking request.
+    question_over_action: float = 0.70
+    # ...and this sure of a status or booking request that Rasa does not see.
+    act: float = 0.60
 
 
 @dataclass
@@ -97,11 +120,26 @@ def decide(
         thresholds.confirmed if rasa_agrees else thresholds.service
     ):
         service = target.removeprefix(SERVICE)
-        if rasa_intent in ACTION_INTENTS and rasa_confidence >= thresholds.action_intent:
-            return Understanding(rasa_intent, rasa_confidence, service=service)
         topic, topic_probability = recognition.topics[0]
+        if (
+            rasa_intent in ACTION_INTENTS
+            and rasa_confidence >= thresholds.action_intent
+            and not question_over_action(rasa_intent, topic, topic_probability, thresholds)
+        ):
+            return Understanding(rasa_intent, rasa_confidence, service=service)
         if topic_probability < thresholds.topic:
             topic = "overview"
+        if topic in ACTION_OF_TOPIC:  # "where is my passport application?"
+            # Starting a form costs a citizen more than a wrong answer: Rasa must agree, or
+            # the topic model be sure; else the best question topic.
+            if rasa_intent == ACTION_OF_TOPIC[topic] or topic_probability >= thresholds.act:
+                return Understanding(ACTION_OF_TOPIC[topic], probability, service=service)
+            topic, topic_probability = next(
+                ((t, p) for t, p in recognition.topics if t not in ACTION_OF_TOPIC),
+                ("overview", 0.0),
+            )
+            if topic_probability < thresholds.topic:
+                topic = "overview"
         understanding = Understanding(INTENT_OF_TOPIC[topic], probability, service=service)
         second, second_probability = next(
             ((t, p) for t, p in recognition.targets[1:] if t.startswith(SERVICE)), ("", 0.0)

@@ -37,7 +37,7 @@ def nlu_example(
     event = about.get("life_event") or _entity_value(entities, "life_event")
     topic = TOPIC_OF_INTENT.get(intent) or ("overview" if intent == SERVICE_NAMED else None)
     if service and (topic or intent in ACTION_INTENTS_WITH_A_SERVICE):
-        return Example(text, SERVICE + service, topic)
+        return Example(text, SERVICE + service, topic or ACTION_INTENTS_WITH_A_SERVICE[intent])
     if event and intent == "life_event":
         return Example(text, EVENT + event)
     if intent == "out_of_scope":
@@ -46,10 +46,14 @@ def nlu_example(
     return Example(text, OTHER + intent, topic)
 
 
-# Requests that act on a service: the service they name is recognised like any other.
-ACTION_INTENTS_WITH_A_SERVICE = frozenset(
-    {"book_appointment", "check_application_status", "find_office"}
-)
+# Requests that act on a service: the service they name is recognised like any other, and
+# what they ask of it is a topic of its own ("where is my passport application?" is no
+# question about the passport's offices).
+ACTION_INTENTS_WITH_A_SERVICE = {
+    "book_appointment": "appointment",
+    "check_application_status": "application_status",
+    "find_office": "offices",
+}
 
 
 def _read(path: Path) -> Any:

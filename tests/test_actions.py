@@ -930,6 +930,17 @@ async def test_a_question_while_the_status_form_waits_for_the_reference_is_answe
     assert reply.slot_sets == {"topic": "processing_time"}  # the form asks for it again
 
 
+async def test_a_status_request_that_names_a_service_puts_it_in_context() -> None:
+    reply = await run_action(
+        ValidateApplicationStatusForm(),
+        text="where is my passport application?",
+        intent="check_application_status",
+        entities={"service": "passport"},
+    )
+
+    assert reply.slot_sets == {"service_id": "passport"}
+
+
 def test_reference_candidate_is_found_in_eastern_arabic_digits() -> None:
     assert applications.reference_in("رقم CIV-٢٠٢٦-٠٠٠٤٢") == "CIV-2026-00042"
 

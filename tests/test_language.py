@@ -42,7 +42,7 @@ def test_a_reference_with_a_word_or_two_keeps_the_conversations_language(text: s
 
 def test_times_and_ordinals_are_not_arabizi() -> None:
     assert detect_language("I'm Karim, call me back after 5pm or on the 3rd") == "en"
-    assert detect_language("n7eb nahki m3a wa7ed") == "ar"
+    assert detect_language("nheb na3ref 9addech") == "ar"
 
 
 def test_arabic_forms_and_digits_are_folded() -> None:
@@ -101,3 +101,34 @@ async def test_choosing_a_language_confirms_in_that_language() -> None:
     events = await ActionSetLanguage().run(dispatcher, tracker, domain)
     assert events == [{"event": "slot", "name": "lang", "value": "ar", "timestamp": None}]
     assert "بالعربية" in dispatcher.messages[0]["text"]
+
+
+async def test_a_language_switch_that_also_asks_a_topic_answers_it_in_the_new_language() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.language import ActionSetLanguage
+
+    domain = Domain.load("domain").as_dict()
+
+    def switch(topics: list[list[object]]) -> Tracker:
+        message = {
+            "text": "ok in English please, and what do I pay for it?",
+            "intent": {"name": "set_language"},
+            "entities": [{"entity": "language", "value": "en"}],
+            "recognition": {"targets": [["other:set_language", 0.6]], "topics": topics},
+        }
+        slots = {"lang": "ar", "service_id": "family-record-book"}
+        return Tracker("someone", slots, message, [], False, None, {}, "action_listen")
+
+    events = await ActionSetLanguage().run(CollectingDispatcher(), switch([["fees", 0.8]]), domain)
+    assert events[0] == {"event": "slot", "name": "lang", "value": "en", "timestamp": None}
+    assert {"event": "slot", "name": "topic", "value": "fees", "timestamp": None} in events
+    assert events[-1]["event"] == "followup"
+    assert events[-1]["name"] == "action_answer_service_question"
+    # A switch alone ("English please" reads as an overview at most): no answer added.
+    alone = await ActionSetLanguage().run(
+        CollectingDispatcher(), switch([["overview", 0.9]]), domain
+    )
+    assert [e["event"] for e in alone] == ["slot"]

@@ -153,6 +153,37 @@ def test_appointments_phone_numbers_and_years_are_not_application_references(
     assert message.get("intent")["name"] == intent
 
 
+def test_a_request_to_act_on_a_service_is_that_request_when_rasa_is_unsure() -> None:
+    status = recognition([("service:unemployment-benefit", 0.7)], [("application_status", 0.8)])
+    understood = decide("ask_offices", 0.4, status, {})
+    # Not sure enough, and Rasa reads a question: the best question topic.
+    unsure = recognition(
+        [("service:unemployment-benefit", 0.7)], [("application_status", 0.5), ("offices", 0.4)]
+    )
+    assert decide("ask_offices", 0.4, unsure, {}).intent == "ask_offices"  # type: ignore[union-attr]
+    assert understood is not None
+    assert (understood.intent, understood.service) == (
+        "check_application_status",
+        "unemployment-benefit",
+    )
+    booking = recognition([("service:vehicle-registration", 0.6)], [("appointment", 0.7)])
+    assert decide("nlu_fallback", 0.3, booking, {}).intent == "book_appointment"  # type: ignore[union-attr]
+
+
+def test_a_sure_question_about_the_service_wins_over_a_status_request_by_its_words() -> None:
+    question = recognition([("service:criminal-record-extract", 0.7)], [("documents", 0.8)])
+    understood = decide("check_application_status", 0.9, question, {})
+    assert understood is not None and understood.intent == "ask_documents"
+    status = recognition([("service:criminal-record-extract", 0.7)], [("application_status", 0.8)])
+    assert decide("check_application_status", 0.9, status, {}).intent == (  # type: ignore[union-attr]
+        "check_application_status"
+    )
+    unclear = recognition([("service:criminal-record-extract", 0.7)], [("documents", 0.4)])
+    assert decide("check_application_status", 0.9, unclear, {}).intent == (  # type: ignore[union-attr]
+        "check_application_status"
+    )
+
+
 def test_a_booking_keeps_its_intent_and_gets_the_service() -> None:
     seen = recognition([("service:passport", 0.8)], [("how_to_apply", 0.6)])
     understood = decide("book_appointment", 0.9, seen, {}, Thresholds())

@@ -98,3 +98,19 @@ def test_two_misunderstandings_in_a_row_offer_a_person(conversation: Conversatio
     conversation.say("zonk wobble flibber again")
     assert any(b["payload"] == "/request_human" for b in conversation.buttons)
     assert "+999" in conversation.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "has anything happened with my passport renewal request? no news for weeks"),
+        ("fr", "toujours rien pour mon dossier de carte grise, il avance ?"),
+        ("ar", "ملف جواز السفر متاعي مازال ما خرجش، شنوة صار فيه؟"),
+    ],
+)
+def test_a_status_request_that_names_the_service_asks_for_the_reference(
+    conversation: Conversation, lang: str, text: str
+) -> None:
+    conversation.say(text)
+    assert "CIV-2026-00042" in conversation.text  # the reference's format, as an example
+    assert not any(p.get("fallback") for p in conversation.payloads)
