@@ -15,6 +15,7 @@ from common.topics import INTENT_OF_TOPIC, SERVICE_NAMED
 from .recogniser import EVENT, OTHER, OUT_OF_SCOPE, SERVICE, Recognition
 
 FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 LIFE_EVENT_INTENT = "life_event"
 SERVICE_QUESTIONS = frozenset({*INTENT_OF_TOPIC.values(), SERVICE_NAMED})
 # Requests that act on a service keep their intent; a service recognised in them is added.
@@ -100,8 +101,11 @@ def decide(
     if target.startswith(OTHER):
         if lacks_its_entity(target.removeprefix(OTHER), entities):
             return None
-        # Rasa unsure, or sure of a request the message lacks the entity of.
-        rasa_unsure = rasa_intent == FALLBACK_INTENT or lacks_its_entity(rasa_intent, entities)
+        # Rasa unsure, or sure of a request the message lacks the entity of, or out of scope
+        # where the recogniser (which decides out of scope) reads another request.
+        rasa_unsure = rasa_intent in (FALLBACK_INTENT, OUT_OF_SCOPE_INTENT) or lacks_its_entity(
+            rasa_intent, entities
+        )
         if rasa_unsure and probability >= thresholds.other_request:
             return Understanding(target.removeprefix(OTHER), probability)
         return None

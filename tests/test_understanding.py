@@ -95,6 +95,8 @@ def test_a_follow_up_that_rasa_is_unsure_of_takes_the_recognisers_reading() -> N
     understood = decide("nlu_fallback", 0.55, follow_up, {})
     assert understood is not None and understood.intent == "ask_fees"
     assert understood.service is None  # the service in context answers it
+    # Rasa's out of scope, where the recogniser reads a follow-up: the follow-up.
+    assert decide("out_of_scope", 0.6, follow_up, {}).intent == "ask_fees"  # type: ignore[union-attr]
     # Not sure enough: Rasa's fallback stands.
     assert decide("nlu_fallback", 0.55, recognition([("other:ask_fees", 0.3)], []), {}) is None
 
