@@ -4,20 +4,29 @@ given only if the citizen wants to), stored on the ticket."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
-from .common import RegistryAction, conversation_lang, requested_text
+from .common import (
+    RegistryAction,
+    RegistryFormValidationAction,
+    conversation_lang,
+    requested_text,
+)
 from .contacts import contact_lines, refresh_if_stale
+from .digressions import answer_question_in_form, is_question_in_form
 from .registry_client import registry
 
 SUMMARY_MESSAGES = 5
 SUMMARY_CHARACTERS = 4000  # the registry's limit for a ticket summary
 DETAILS_CHARACTERS = 2000  # and for what the citizen adds
+# A phone number (six digits or more, spaces allowed) or an email address.
+CONTACT = re.compile(r"(?:\d[\s.-]?){6,}|\S+@\S+\.\w+")
+DESCRIPTION_WORDS = 12
 
 
 def conversation_summary(tracker: Tracker) -> str:
@@ -48,11 +57,25 @@ class ActionHandoff(RegistryAction):
         return [SlotSet("handoff_ticket", ticket["ticket"])]
 
 
-class ValidateHandoffDetailsForm(FormValidationAction):
-    """Whatever the citizen writes next is for the agent (a button or "bye" is not)."""
+class ValidateHandoffDetailsForm(RegistryFormValidationAction):
+    """What the citizen writes next is for the agent (a button or "bye" is not); a question
+    about a service is answered meanwhile, and the form asks again."""
 
     def name(self) -> str:
         return "validate_handoff_details_form"
+
+    async def validate_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if is_question_in_form(tracker, self.is_answer):
+            return await answer_question_in_form(dispatcher, tracker, domain)
+        return await super().validate_turn(dispatcher, tracker, domain)
+
+    @staticmethod
+    def is_answer(slot: str, text: str) -> bool:
+        """A way to reach the citizen, or a description of the case, is for the agent, even
+        when it reads like a question."""
+        return bool(CONTACT.search(text)) or len(text.split()) >= DESCRIPTION_WORDS
 
     async def extract_handoff_details(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

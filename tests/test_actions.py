@@ -1367,6 +1367,21 @@ async def test_handoff_says_when_agents_work_and_stores_what_the_citizen_adds(
     assert form.slot_sets == {"handoff_details": details}
     button = await form_turn(ValidateHandoffDetailsForm(), "handoff_details", "/restart")
     assert button.slot_sets == {}  # a button or a command is not a message for the agent
+    question = await form_turn(
+        ValidateHandoffDetailsForm(),
+        "handoff_details",
+        "meanwhile, how much is it?",
+        intent="ask_fees",
+        slots={"service_id": "old-age-pension"},
+    )
+    assert question.responses == ["utter_service_fees"]  # answered; the form asks again
+    assert question.slot_sets == {"topic": "fees"}
+    # With a way to reach them, it is for the agent, even in the words of a question.
+    with_phone = "is it normal it stopped? call me 0611 222 333"
+    stored = await form_turn(
+        ValidateHandoffDetailsForm(), "handoff_details", with_phone, intent="ask_eligibility"
+    )
+    assert stored.slot_sets == {"handoff_details": with_phone}
 
     stored = await run_action(
         ActionStoreHandoffDetails(),
