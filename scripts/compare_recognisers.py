@@ -1,6 +1,7 @@
-"""Compare candidate feature sets of the catalogue recogniser (a longer run, about an hour).
+"""Compare candidate feature sets of the catalogue recogniser (a longer run).
 
-    .venv/bin/python scripts/compare_recognisers.py     # docs/recogniser-candidates.md
+    .venv/bin/python scripts/compare_recognisers.py --groups 6   # docs/recogniser-candidates.md
+    .venv/bin/python scripts/compare_recognisers.py             # each voice held out (slower)
     .venv/bin/python scripts/compare_recognisers.py --candidates lexical use-0.5
 
 Two measurements for each candidate, both on sentences its training never saw:
