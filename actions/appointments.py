@@ -60,6 +60,9 @@ def choice_buttons(choices: list[tuple[str, str]], entity: str) -> list[dict[str
     ]
 
 
+LATER_SLOTS = ("office_id", "appointment_date", "appointment_time", "appointment_confirmed")
+
+
 class ValidateAppointmentForm(RegistryFormValidationAction):
     """Extracts each answer (button or typed) and checks it against the registry."""
 
@@ -86,12 +89,14 @@ class ValidateAppointmentForm(RegistryFormValidationAction):
     async def extract_service_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        asked = tracker.get_slot("requested_slot") in (None, "service_id")
-        if not asked:
+        # The form's first turn, or its service question (requested_slot may still name
+        # the slot of a form that stepped aside for this one).
+        requested = tracker.get_slot("requested_slot")
+        if requested in LATER_SLOTS:
             return {}
         lang = conversation_lang(tracker)
         try:
-            use_context = tracker.get_slot("requested_slot") is None
+            use_context = requested != "service_id"
             service = await resolve_service(registry, tracker, lang, use_context=use_context)
         except RegistryUnavailable:
             return {}

@@ -15,6 +15,8 @@ from .common import (
     RegistryAction,
     RegistryFormValidationAction,
     conversation_lang,
+    latest_intent,
+    latest_text,
     requested_text,
 )
 from .contacts import contact_lines, refresh_if_stale
@@ -27,6 +29,18 @@ DETAILS_CHARACTERS = 2000  # and for what the citizen adds
 # A phone number (six digits or more, spaces allowed) or an email address.
 CONTACT = re.compile(r"(?:\d[\s.-]?){6,}|\S+@\S+\.\w+")
 DESCRIPTION_WORDS = 12
+# Requests the handoff form steps aside for (booking, a status, a rating, a language...).
+OTHER_REQUESTS = frozenset(
+    {
+        "book_appointment",
+        "cancel_appointment",
+        "check_application_status",
+        "find_office",
+        "give_feedback",
+        "set_language",
+        "share_location",
+    }
+)
 
 
 def conversation_summary(tracker: Tracker) -> str:
@@ -69,6 +83,9 @@ class ValidateHandoffDetailsForm(RegistryFormValidationAction):
     ) -> list[dict[str, Any]]:
         if is_question_in_form(tracker, self.is_answer):
             return await answer_question_in_form(dispatcher, tracker, domain)
+        text = latest_text(tracker)
+        if latest_intent(tracker) in OTHER_REQUESTS and not self.is_answer("", text):
+            return []  # nothing taken: the form steps aside, Rasa's rules take the request
         return await super().validate_turn(dispatcher, tracker, domain)
 
     @staticmethod

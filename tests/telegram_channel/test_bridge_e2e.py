@@ -213,8 +213,9 @@ def test_forget_erases_the_conversation_everywhere_and_says_what(
     chat = Chat(telegram)
     sender = f"telegram-{chat.id}"
     chat.say("what documents do I need for a driving licence?")
-    [ticket] = chat.say("I want to talk to a real person")
+    ticket, ask_details = chat.say("I want to talk to a real person", expect=2)
     assert "HT-" in ticket.params["text"]
+    assert "agent" in ask_details.params["text"]  # what the agent needs, asked next
     [reply] = chat.say("/forget")
     assert "deleted" in reply.params["text"] and "1 request(s) for a person" in reply.params["text"]
     with sqlite3.connect(stack.var_dir / "conversations.db") as db:
