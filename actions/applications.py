@@ -14,12 +14,11 @@ from common.references import APPLICATION_REFERENCE
 
 from .common import (
     RegistryAction,
-    RegistryFormValidationAction,
     conversation_lang,
     latest_entity,
     requested_text,
 )
-from .digressions import answer_question_in_form, is_question_in_form
+from .digressions import QuestionsAnsweredForm
 from .registry_client import registry
 
 # Something that looks like an attempt at a reference: letters and digits, maybe separated.
@@ -52,15 +51,13 @@ def reference_in(text: str) -> str | None:
     return found.group(0) if found else None
 
 
-class ValidateApplicationStatusForm(RegistryFormValidationAction):
+class ValidateApplicationStatusForm(QuestionsAnsweredForm):
     def name(self) -> str:
         return "validate_application_status_form"
 
     async def validate_turn(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if is_question_in_form(tracker, self.is_answer):
-            return await answer_question_in_form(dispatcher, tracker, domain)
         events = await super().validate_turn(dispatcher, tracker, domain)
         named = latest_entity(tracker, "service")
         if named and tracker.get_slot("requested_slot") is None:

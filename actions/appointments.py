@@ -17,14 +17,13 @@ from common.payloads import intent_payload
 
 from .common import (
     RegistryAction,
-    RegistryFormValidationAction,
     conversation_lang,
     latest_entity,
     latest_intent,
     requested_text,
     service_payload,
 )
-from .digressions import answer_question_in_form, is_question_in_form
+from .digressions import QuestionsAnsweredForm
 from .registry_client import RegistryRejected, RegistryUnavailable, registry
 from .services import resolve_service
 
@@ -63,18 +62,11 @@ def choice_buttons(choices: list[tuple[str, str]], entity: str) -> list[dict[str
 LATER_SLOTS = ("office_id", "appointment_date", "appointment_time", "appointment_confirmed")
 
 
-class ValidateAppointmentForm(RegistryFormValidationAction):
+class ValidateAppointmentForm(QuestionsAnsweredForm):
     """Extracts each answer (button or typed) and checks it against the registry."""
 
     def name(self) -> str:
         return "validate_appointment_form"
-
-    async def validate_turn(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if is_question_in_form(tracker, self.is_answer):
-            return await answer_question_in_form(dispatcher, tracker, domain)
-        return await super().validate_turn(dispatcher, tracker, domain)
 
     @staticmethod
     def is_answer(slot: str, text: str) -> bool:

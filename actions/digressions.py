@@ -9,6 +9,7 @@ slots, and asks for the slot it was waiting for.
 
 from __future__ import annotations
 
+from abc import ABC
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from common.languages import EASTERN_DIGITS
 from common.topics import TOPIC_OF_INTENT
 
-from .common import latest_intent, latest_text
+from .common import RegistryFormValidationAction, latest_intent, latest_text
 from .services import ActionAnswerServiceQuestion
 
 # "Which documents?", "how much?", "how long?"... Naming a service alone is not among them:
@@ -42,3 +43,24 @@ async def answer_question_in_form(
     """The answer, and only the topic's slot: the form's own slots stay as they were."""
     events = await ActionAnswerServiceQuestion().act(dispatcher, tracker, domain)
     return [e for e in events if e.get("name") == "topic"]
+
+
+class QuestionsAnsweredForm(RegistryFormValidationAction, ABC):
+    """A form's validation that answers a question asked while it waits (is_answer says
+    what is an answer to a slot instead), and steps aside for a request it does not take."""
+
+    @staticmethod
+    def is_answer(slot: str, text: str) -> bool:
+        return True
+
+    def steps_aside(self, tracker: Tracker) -> bool:
+        return False
+
+    async def validate_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if is_question_in_form(tracker, self.is_answer):
+            return await answer_question_in_form(dispatcher, tracker, domain)
+        if self.steps_aside(tracker):
+            return []  # nothing taken: Rasa's form steps aside, its rules take the request
+        return await super().validate_turn(dispatcher, tracker, domain)

@@ -13,13 +13,12 @@ from common.languages import EASTERN_DIGITS
 
 from .common import (
     RegistryAction,
-    RegistryFormValidationAction,
     latest_entity,
     latest_intent,
     latest_text,
     requested_text,
 )
-from .digressions import answer_question_in_form, is_question_in_form
+from .digressions import QuestionsAnsweredForm
 from .registry_client import registry
 
 DIGIT = re.compile(r"\d+")
@@ -30,19 +29,13 @@ DIGIT = re.compile(r"\d+")
 ANSWER_INTENTS = frozenset({"inform", "nlu_fallback", "affirm", "deny"})
 
 
-class ValidateFeedbackForm(RegistryFormValidationAction):
+class ValidateFeedbackForm(QuestionsAnsweredForm):
     def name(self) -> str:
         return "validate_feedback_form"
 
-    async def validate_turn(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if is_question_in_form(tracker, self.is_answer):
-            return await answer_question_in_form(dispatcher, tracker, domain)
-        text = latest_text(tracker)
-        if not self.is_answer("rating", text) and latest_intent(tracker) not in ANSWER_INTENTS:
-            return []  # nothing taken: Rasa's form steps aside for the other request
-        return await super().validate_turn(dispatcher, tracker, domain)
+    def steps_aside(self, tracker: Tracker) -> bool:
+        not_a_rating = not self.is_answer("rating", latest_text(tracker))
+        return not_a_rating and latest_intent(tracker) not in ANSWER_INTENTS
 
     @staticmethod
     def is_answer(slot: str, text: str) -> bool:

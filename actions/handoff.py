@@ -13,14 +13,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from .common import (
     RegistryAction,
-    RegistryFormValidationAction,
     conversation_lang,
     latest_intent,
     latest_text,
     requested_text,
 )
 from .contacts import contact_lines, refresh_if_stale
-from .digressions import answer_question_in_form, is_question_in_form
+from .digressions import QuestionsAnsweredForm
 from .registry_client import registry
 
 SUMMARY_MESSAGES = 5
@@ -71,22 +70,16 @@ class ActionHandoff(RegistryAction):
         return [SlotSet("handoff_ticket", ticket["ticket"])]
 
 
-class ValidateHandoffDetailsForm(RegistryFormValidationAction):
+class ValidateHandoffDetailsForm(QuestionsAnsweredForm):
     """What the citizen writes next is for the agent (a button or "bye" is not); a question
     about a service is answered meanwhile, and the form asks again."""
 
     def name(self) -> str:
         return "validate_handoff_details_form"
 
-    async def validate_turn(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if is_question_in_form(tracker, self.is_answer):
-            return await answer_question_in_form(dispatcher, tracker, domain)
-        text = latest_text(tracker)
-        if latest_intent(tracker) in OTHER_REQUESTS and not self.is_answer("", text):
-            return []  # nothing taken: the form steps aside, Rasa's rules take the request
-        return await super().validate_turn(dispatcher, tracker, domain)
+    def steps_aside(self, tracker: Tracker) -> bool:
+        other_request = latest_intent(tracker) in OTHER_REQUESTS
+        return other_request and not self.is_answer("handoff_details", latest_text(tracker))
 
     @staticmethod
     def is_answer(slot: str, text: str) -> bool:

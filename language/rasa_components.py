@@ -211,6 +211,14 @@ SERVICE_ALTERNATIVE = "service_alternative"
 OFFERED_LIFE_EVENT = "offered_life_event"
 
 
+def choose_intent(message: Message, name: str, confidence: float) -> None:
+    """The message's intent, first in its ranking too."""
+    chosen = {"name": name, "confidence": confidence}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+
+
 def apply_understanding(
     message: Message, recognition: Recognition, events_of_service: dict[str, list[str]]
 ) -> None:
@@ -233,12 +241,7 @@ def apply_understanding(
     )
     if understanding is None:
         return
-    ranking = [
-        r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != understanding.intent
-    ]
-    chosen = {"name": understanding.intent, "confidence": understanding.confidence}
-    message.set(INTENT, chosen, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+    choose_intent(message, understanding.intent, understanding.confidence)
     replaced = {"service", "life_event", SERVICE_ALTERNATIVE, OFFERED_LIFE_EVENT}
     entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") not in replaced]
     values = [
@@ -275,10 +278,7 @@ def take_reference(message: Message) -> bool:
     found = APPLICATION_REFERENCE_ATTEMPT.search(message.get(TEXT) or "")
     if found is None or intent in KEEPS_ITS_INTENT_WITH_A_REFERENCE:
         return False
-    chosen = {"name": STATUS_INTENT, "confidence": 1.0}
-    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != STATUS_INTENT]
-    message.set(INTENT, chosen, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+    choose_intent(message, STATUS_INTENT, 1.0)
     entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != REFERENCE_ENTITY]
     entities.append(
         {
