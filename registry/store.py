@@ -24,7 +24,8 @@ import aiosqlite
 
 log = logging.getLogger(__name__)
 
-TICKET_NUMBER = re.compile(r"HT-\d{6,}")
+# At most 18 digits: every such number fits in an SQLite rowid (a signed 64-bit integer).
+TICKET_NUMBER = re.compile(r"HT-\d{6,18}")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (
