@@ -864,12 +864,19 @@ async def test_what_the_citizen_tells_the_agent_goes_on_their_own_ticket_only(
     assert "my pension stopped in May\ncall me on 0611 222 333 after 2 pm" in row
     # Another conversation, an unknown ticket, a bad body: refused, nothing changed.
     stranger = {**CITIZEN_HEADERS, "X-Conversation-Id": "someone-else"}
-    for other_path, headers in ((path, stranger), ("/v1/handoff-tickets/HT-999999/details", None)):
+    # A number too large for the database's integers is as unknown as any other.
+    too_large = "/v1/handoff-tickets/HT-2308909339581376188480710507/details"
+    for other_path, headers in (
+        (path, stranger),
+        ("/v1/handoff-tickets/HT-999999/details", None),
+        (too_large, None),
+    ):
         response = await registry_client.post(other_path, json={"details": "x"}, headers=headers)
         assert (await expect_error(response, 404))["code"] == "unknown_ticket"
     for body, field in (
         ({}, "details"),
         ({"details": ""}, "details"),
+        ({"details": " \r\n"}, "details"),
         ({"details": "d" * 2001}, "details"),
     ):
         await expect_error(await registry_client.post(path, json=body), 400, field)
