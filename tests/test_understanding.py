@@ -5,6 +5,7 @@ from the evaluation sets."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import shutil
 import subprocess
@@ -28,6 +29,7 @@ from registry.config import CATALOGUE_DIR
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CATALOGUE = CATALOGUE_DIR
 SHARED_EVAL = PROJECT_DIR.parent / "shared" / "eval"
+BLIND_SET = PROJECT_DIR / "tests" / "blind"
 EVENTS_OF_SERVICE = {"death-registration": ["death-of-a-relative"]}
 
 
@@ -307,6 +309,7 @@ def test_an_embedder_that_cannot_run_leaves_the_lexical_features_and_says_so(
 @pytest.mark.slow
 def test_no_training_sentence_is_a_copy_or_close_variant_of_an_evaluation_sentence() -> None:
     assert SHARED_EVAL.exists(), f"the evaluation sets are expected at {SHARED_EVAL}"
+    assert list(BLIND_SET.glob("*.tsv")), f"the blind set is expected in {BLIND_SET}"
     result = subprocess.run(
         [
             sys.executable,
@@ -314,6 +317,7 @@ def test_no_training_sentence_is_a_copy_or_close_variant_of_an_evaluation_senten
             "data/nlu",
             "--eval-dir",
             str(SHARED_EVAL),
+            str(BLIND_SET),
         ],
         cwd=PROJECT_DIR,
         capture_output=True,
@@ -321,6 +325,27 @@ def test_no_training_sentence_is_a_copy_or_close_variant_of_an_evaluation_senten
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_check_refuses_copies_and_paraphrases_of_an_evaluation_sentence() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "check_training_data", PROJECT_DIR / "scripts" / "check_training_data.py"
+    )
+    assert spec and spec.loader
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    held_out = ["My father died and his car is still in his name, we want to put it in my mother's"]
+    reasons = check.too_close(
+        [
+            "MY FATHER DIED and his car is still in his name; we want to put it in my mothers",
+            "my dad passed away and the car is still on his name, we want it on my mum's name",
+            "how much is a passport these days",
+            "vehicle registration",
+        ],
+        held_out,
+    )
+    assert reasons[0] and reasons[1], reasons
+    assert reasons[2] is None and reasons[3] is None, reasons
 
 
 def test_a_model_file_that_is_not_the_pinned_one_is_not_used(

@@ -94,6 +94,7 @@ def test_the_evaluation_command_runs_on_a_sample_of_the_dev_set(
         timeout=600,
     )
     report = (tmp_path / "evaluation.md").read_text(encoding="utf-8")
+    assert "### dev set" in report and "### blind set" in report
     for lang in ("en", "fr", "ar"):
         assert f"| {lang} |" in report
         assert (tmp_path / "evaluation" / f"confusion-{lang}.png").stat().st_size > 0
