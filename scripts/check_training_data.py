@@ -23,7 +23,7 @@ import numpy as np
 import yaml
 from rapidfuzz import fuzz
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
@@ -105,10 +105,15 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
 def too_close(texts: list[str], held_out: list[str]) -> list[str | None]:
     """For each training text, the reason it is too close to a held-out sentence, or None."""
     folded, folded_held_out = [fold(t) for t in texts], [fold(t) for t in held_out]
-    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
-    vectoriser.fit(folded + folded_held_out)
-    lexical = (vectoriser.transform(folded) @ vectoriser.transform(folded_held_out).T).max(axis=1)
-    lexical = np.asarray(lexical.todense()).ravel()
+    # Weights learnt from the held-out sentences alone, so that a sentence's score does not move
+    # when other training data is added (n-grams they lack weigh the most: they set it apart).
+    ngrams = HashingVectorizer(
+        analyzer="char_wb", ngram_range=(2, 4), alternate_sign=False, norm=None, n_features=2**20
+    )
+    weights = TfidfTransformer(sublinear_tf=True).fit(ngrams.transform(folded_held_out))
+    held_out_ngrams = weights.transform(ngrams.transform(folded_held_out))
+    lexical = (weights.transform(ngrams.transform(folded)) @ held_out_ngrams.T).max(axis=1)
+    lexical = lexical.toarray().ravel()
     semantic = np.zeros(len(texts))
     embedder = load_embedder("use")
     if embedder is None:
