@@ -15,6 +15,8 @@ out-of-scope questions sent to the fallback and the in-scope ones sent there, wi
 images; and the NLU parse latency (p50, p95, Rasa's /model/parse) and the Rasa server's memory.
 With --baseline-config, a model of that pipeline is trained and measured the same way in the
 same run, side by side. Neither set is ever trained on (scripts/check_training_data.py).
+The report ends with the per-category table of the whole conversations that
+scripts/evaluate_flows.py last wrote into the same folder (flows.md).
 
 Two sets, because one measured often stops measuring: decisions tuned while looking at the dev
 set's mistakes make it optimistic. The blind set was written by writers who had read neither
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import statistics
 import subprocess
@@ -446,7 +449,8 @@ def write_report(runs: list[Run], out: Path, command: str, cases: list[Case]) ->
             name = f"confusion-{lang}.png"
             confusion_image(main, lang, images / name)
             lines.append(f"![{lang}](evaluation/{name})")
-    lines += ["", "## Questions of the dev set the kept pipeline got wrong", ""]
+    lines += ["", *flows_section(out / "flows.md")]
+    lines += ["## Questions of the dev set the kept pipeline got wrong", ""]
     lines += ["| lang | expected | understood | question |", "|---|---|---|---|"]
     for case, answer in main.failures:
         if case.question_set != DEV:
@@ -456,6 +460,31 @@ def write_report(runs: list[Run], out: Path, command: str, cases: list[Case]) ->
         lines.append(f"| {case.lang} | {case.expect} | {understood} | {text} |")
     (out / "evaluation.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"report written to {out / 'evaluation.md'}")
+
+
+def flows_section(flows_report: Path) -> list[str]:
+    """The per-category table of the whole conversations, as scripts/evaluate_flows.py last
+    measured them (its own command and model are quoted, so a stale table shows)."""
+    if not flows_report.exists():
+        return []
+    report = flows_report.read_text(encoding="utf-8").splitlines()
+    command = next((m[1] for line in report if (m := re.match(r"Command: (`[^`]+`)", line))), "")
+    start = next((i for i, line in enumerate(report) if line.startswith("category ")), None)
+    end = next((i for i, line in enumerate(report) if line.startswith("all ")), None)
+    if start is None or end is None:
+        return []
+    return [
+        "## Whole conversations",
+        "",
+        f"The independent conversations of `dev_flows.yml`, from [flows.md](flows.md) "
+        f"(command: {command or 'unknown'}).",
+        "A conversation passes only when every turn passes.",
+        "",
+        "```",
+        *report[start : end + 1],
+        "```",
+        "",
+    ]
 
 
 def main() -> None:

@@ -77,6 +77,15 @@ def test_arabizi_is_answered_in_arabic(conversation: Conversation) -> None:
 def test_the_evaluation_command_runs_on_a_sample_of_the_dev_set(
     stack: Stack, tmp_path: Path
 ) -> None:
+    # What scripts/evaluate_flows.py writes: its per-category table goes into the report.
+    (tmp_path / "flows.md").write_text(
+        "Command: `python scripts/evaluate_flows.py`\n```\n"
+        "category               convs passed   conv%  turns   turn%\n"
+        "followup                   3      2   66.7%     12   83.3%\n\n"
+        "ALL                    convs passed   conv%  turns   turn%\n"
+        "all                       36     33   91.7%    119   95.0%\n```\n",
+        encoding="utf-8",
+    )
     subprocess.run(
         [
             sys.executable,
@@ -95,6 +104,9 @@ def test_the_evaluation_command_runs_on_a_sample_of_the_dev_set(
     )
     report = (tmp_path / "evaluation.md").read_text(encoding="utf-8")
     assert "### dev set" in report and "### blind set" in report
+    assert "## Whole conversations" in report
+    assert "followup                   3      2   66.7%" in report
+    assert "all                       36     33   91.7%" in report
     for lang in ("en", "fr", "ar"):
         assert f"| {lang} |" in report
         assert (tmp_path / "evaluation" / f"confusion-{lang}.png").stat().st_size > 0
