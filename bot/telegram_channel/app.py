@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -15,10 +16,10 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -30,6 +31,9 @@ from .texts import TEXTS, text
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "help", "lang", "reset", "forget", "status")
+# What the bridge handles; Telegram does not even send the rest (reactions, edits, the bot
+# blocked or unblocked, polls...), so nobody gets an answer to something they did not ask.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -79,12 +83,45 @@ class RetryingRateLimiter(BaseRateLimiter[None]):
         raise AssertionError("unreachable")
 
 
+class ChatOrderedUpdates(BaseUpdateProcessor):
+    """Chats are handled at once, each chat's updates one after the other in the order they
+    arrived: a text sent right after a button tap is answered after the tap."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}  # updates holding or awaiting each chat's lock
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        # Update tasks start in arrival order and asyncio's lock serves waiters first come,
+        # first served; the lock goes when no update of the chat needs it.
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[chat.id] -= 1
+            if not self._waiting[chat.id]:
+                del self._waiting[chat.id], self._locks[chat.id]
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
 def build_application(settings: TelegramSettings) -> Application:
     application = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
-        .concurrent_updates(True)  # chats in parallel; handlers.relay keeps each chat in order
+        .concurrent_updates(ChatOrderedUpdates())
         .rate_limiter(RetryingRateLimiter())
         .build()
     )
@@ -95,17 +132,32 @@ def build_application(settings: TelegramSettings) -> Application:
     application.add_handler(CommandHandler("forget", handlers.forget))
     application.add_handler(CommandHandler("status", handlers.status))
     application.add_handler(CallbackQueryHandler(handlers.on_button))
+    message = filters.UpdateType.MESSAGE
+    application.add_handler(
+        MessageHandler(message & filters.TEXT & ~filters.COMMAND, handlers.on_text)
+    )
+    application.add_handler(MessageHandler(message & filters.CAPTION, handlers.on_caption))
+    application.add_handler(MessageHandler(message & filters.LOCATION, handlers.on_location))
+    # In a private chat, what the bot cannot read gets a word on what it can. In groups
+    # nothing: joins, pins, photos and commands to other bots are not addressed to it.
+    private = message & filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private & filters.COMMAND, handlers.on_unknown_command))
     application.add_handler(
         MessageHandler(
-            filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, handlers.on_text
+            private
+            & (
+                filters.PHOTO
+                | filters.VOICE
+                | filters.AUDIO
+                | filters.VIDEO
+                | filters.VIDEO_NOTE
+                | filters.Sticker.ALL
+                | filters.Document.ALL
+                | filters.CONTACT
+            ),
+            handlers.on_unsupported,
         )
     )
-    application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & filters.LOCATION, handlers.on_location)
-    )
-    # Last of the same group, so it runs only when no handler above took the update: photos,
-    # voice, stickers, documents, contacts, edits, unknown commands, other update kinds.
-    application.add_handler(TypeHandler(Update, handlers.on_unsupported))
     application.add_error_handler(handlers.on_error)
     return application
 
@@ -128,6 +180,8 @@ def webhook_app(application: Application, secret: str) -> web.Application:
             return web.json_response({"error": "secret token missing or wrong"}, status=403)
         try:
             data = await request.json()
+            if not isinstance(data, dict):  # a JSON list or null is no update either
+                raise TypeError(type(data).__name__)
             update = Update.de_json(data, application.bot)
         except (ValueError, KeyError, TypeError):
             return web.json_response({"error": "the body is not a Telegram update"}, status=400)
@@ -150,7 +204,7 @@ async def serve(settings: TelegramSettings, stop: asyncio.Event) -> None:
             await application.start()
             if settings.mode == "polling":
                 assert application.updater is not None
-                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             else:
                 assert settings.webhook_secret and settings.webhook_url
                 runner = web.AppRunner(webhook_app(application, settings.webhook_secret))
@@ -159,7 +213,7 @@ async def serve(settings: TelegramSettings, stop: asyncio.Event) -> None:
                 await application.bot.set_webhook(
                     settings.webhook_url,
                     secret_token=settings.webhook_secret,
-                    allowed_updates=Update.ALL_TYPES,
+                    allowed_updates=ALLOWED_UPDATES,
                 )
             log.info(
                 "Telegram bridge ready (%s mode, Rasa at %s)", settings.mode, settings.rasa_url

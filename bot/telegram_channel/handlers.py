@@ -1,8 +1,9 @@
 """Small async handlers, one per kind of update, registered on the Application in app.py.
 
-State lives in the application's own context only: bot_data holds the Rasa client, chat_data
-holds a chat's lock (its messages are handled in order), its chosen language and the payloads
-behind its buttons.
+A chat's updates reach them one at a time, in the order they arrived (app.ChatOrderedUpdates).
+State lives in the application's own context only: bot_data holds the Rasa client, user_data
+a citizen's chosen language (their own, in a group too), chat_data the payloads behind the
+chat's buttons.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import traceback
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -22,7 +24,7 @@ from telegram.ext import ContextTypes
 from common.payloads import intent_payload
 
 from .rasa_client import RasaClient, RasaUnavailable
-from .render import outgoing_messages
+from .render import Button, outgoing_messages
 from .texts import LANGUAGE_NAMES, TEXTS, text
 
 log = logging.getLogger(__name__)
@@ -43,49 +45,55 @@ def conversation_id(update: Update) -> str:
     return f"telegram-{chat.id}-{user.id if user else 0}"
 
 
-def chat_lang(update: Update, context: Context) -> str:
-    chosen = context.chat_data.get("lang") if context.chat_data is not None else None
+def known_lang(update: Update, context: Context) -> str | None:
+    """The language the citizen chose, else their Telegram client's, if the bot speaks it."""
+    chosen = context.user_data.get("lang") if context.user_data is not None else None
     if chosen:
         return chosen
     user = update.effective_user
     code = (user.language_code or "")[:2] if user else ""
-    return code if code in TEXTS else "en"
+    return code if code in TEXTS else None
 
 
-def chat_lock(context: Context) -> asyncio.Lock:
-    assert context.chat_data is not None
-    return context.chat_data.setdefault("lock", asyncio.Lock())
+def chat_lang(update: Update, context: Context) -> str:
+    return known_lang(update, context) or "en"
 
 
 @asynccontextmanager
 async def typing(context: Context, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing..." until the block ends (the assistant may take a few seconds)."""
+    """Show "typing..." until the block ends (the assistant may take a few seconds). A
+    sendChatAction under way is let finish, not cancelled halfway."""
+    done = asyncio.Event()
 
     async def keep_typing() -> None:
-        while True:
+        while not done.is_set():
             with suppress(TelegramError):
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-            await asyncio.sleep(TYPING_EVERY_SECONDS)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), TYPING_EVERY_SECONDS)
 
     task = asyncio.create_task(keep_typing())
     try:
         yield
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        done.set()
+        await task
 
 
-def keyboard(context: Context, buttons: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    """Inline buttons whose callback data is a short key to the Rasa payload (Telegram allows
-    64 bytes of callback data; payloads can be longer)."""
+def keyboard(context: Context, buttons: list[Button]) -> InlineKeyboardMarkup:
+    """Inline buttons: links open their page; taps carry a short key to their Rasa payload
+    (Telegram allows 64 bytes of callback data; payloads can be longer)."""
     assert context.chat_data is not None
     payloads: OrderedDict[str, str] = context.chat_data.setdefault("buttons", OrderedDict())
     rows = []
-    for title, payload in buttons:
+    for button in buttons:
+        if button.url:
+            rows.append([InlineKeyboardButton(button.title, url=button.url)])
+            continue
+        assert button.payload is not None
         key = secrets.token_hex(4)
-        payloads[key] = payload
-        rows.append([InlineKeyboardButton(title, callback_data=f"b:{key}")])
+        payloads[key] = button.payload
+        rows.append([InlineKeyboardButton(button.title, callback_data=f"b:{key}")])
     while len(payloads) > BUTTONS_KEPT:
         payloads.popitem(last=False)
     return InlineKeyboardMarkup(rows)
@@ -97,26 +105,26 @@ async def relay(update: Update, context: Context, message: str) -> None:
     assert chat is not None
     if not message.strip():  # nothing to answer; Rasa must only get a non-empty message
         return
-    async with chat_lock(context):
-        rasa: RasaClient = context.bot_data[RASA_CLIENT]
-        try:
-            async with typing(context, chat.id):
-                replies = await rasa.send(conversation_id(update), message)
-        except RasaUnavailable as exc:
-            log.warning("Rasa unavailable for chat %s: %s", chat.id, exc)
-            await context.bot.send_message(chat.id, text("rasa_down", chat_lang(update, context)))
-            return
-        for outgoing in outgoing_messages(replies):
-            markup = keyboard(context, outgoing.buttons) if outgoing.buttons else None
-            if outgoing.photo_url:
-                await context.bot.send_photo(chat.id, outgoing.photo_url, reply_markup=markup)
-            else:
-                await context.bot.send_message(
-                    chat.id,
-                    outgoing.html_text or "",
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
+    rasa: RasaClient = context.bot_data[RASA_CLIENT]
+    lang = chat_lang(update, context)
+    try:
+        async with typing(context, chat.id):
+            replies = await rasa.send(conversation_id(update), message)
+    except RasaUnavailable as exc:
+        log.warning("Rasa unavailable for chat %s: %s", chat.id, exc)
+        await context.bot.send_message(chat.id, text("rasa_down", lang))
+        return
+    for outgoing in outgoing_messages(replies, text("choose", lang)):
+        markup = keyboard(context, outgoing.buttons) if outgoing.buttons else None
+        if outgoing.photo_url:
+            await context.bot.send_photo(chat.id, outgoing.photo_url, reply_markup=markup)
+        else:
+            await context.bot.send_message(
+                chat.id,
+                outgoing.html_text or "",
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
 
 
 payload = intent_payload  # a Rasa message that triggers an intent directly, skipping NLU
@@ -125,13 +133,20 @@ payload = intent_payload  # a Rasa message that triggers an intent directly, ski
 # Commands -----------------------------------------------------------------------------------
 
 
+def in_known_lang(update: Update, context: Context, intent: str) -> str:
+    """The intent's payload, in the citizen's language when the bot knows it (their choice, or
+    their Telegram client's), so that /start and /help answer in it before they write."""
+    lang = known_lang(update, context)
+    return payload(intent, detected_language=lang) if lang else payload(intent)
+
+
 async def start(update: Update, context: Context) -> None:
-    await relay(update, context, payload("greet"))
-    await relay(update, context, payload("ask_capabilities"))
+    await relay(update, context, in_known_lang(update, context, "greet"))
+    await relay(update, context, in_known_lang(update, context, "ask_capabilities"))
 
 
 async def help_command(update: Update, context: Context) -> None:
-    await relay(update, context, payload("ask_capabilities"))
+    await relay(update, context, in_known_lang(update, context, "ask_capabilities"))
 
 
 async def reset(update: Update, context: Context) -> None:
@@ -162,18 +177,18 @@ async def choose_language(update: Update, context: Context) -> None:
 
 async def forget(update: Update, context: Context) -> None:
     chat = update.effective_chat
-    assert chat is not None and context.chat_data is not None
+    assert chat is not None and context.chat_data is not None and context.user_data is not None
     lang = chat_lang(update, context)
-    async with chat_lock(context):
-        rasa: RasaClient = context.bot_data[RASA_CLIENT]
-        try:
-            erased = await rasa.forget(conversation_id(update))
-        except RasaUnavailable as exc:
-            log.warning("could not forget chat %s: %s", chat.id, exc)
-            await context.bot.send_message(chat.id, text("forget_failed", lang))
-            return
-        for key in ("lang", "buttons"):
-            context.chat_data.pop(key, None)
+    rasa: RasaClient = context.bot_data[RASA_CLIENT]
+    try:
+        erased = await rasa.forget(conversation_id(update))
+    except RasaUnavailable as exc:
+        log.warning("could not forget chat %s: %s", chat.id, exc)
+        await context.bot.send_message(chat.id, text("forget_failed", lang))
+        return
+    context.user_data.pop("lang", None)
+    if chat.type == ChatType.PRIVATE:  # in a group, the buttons are the other members' too
+        context.chat_data.pop("buttons", None)
     await context.bot.send_message(chat.id, forgotten_text(erased, lang))
 
 
@@ -197,6 +212,12 @@ async def on_text(update: Update, context: Context) -> None:
     await relay(update, context, update.effective_message.text or "")
 
 
+async def on_caption(update: Update, context: Context) -> None:
+    """A photo or a document with a caption: the caption is the question."""
+    assert update.effective_message is not None
+    await relay(update, context, update.effective_message.caption or "")
+
+
 async def on_location(update: Update, context: Context) -> None:
     assert update.effective_message is not None and update.effective_message.location
     location = update.effective_message.location
@@ -209,33 +230,51 @@ async def on_location(update: Update, context: Context) -> None:
 
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    assert query is not None and context.chat_data is not None
-    await query.answer()  # stops the client's spinner at once; the answer follows as messages
+    assert query is not None and context.chat_data is not None and context.user_data is not None
+    await query.answer()  # stops the client's spinner; the answer follows as messages
     data = query.data or ""
     if data.startswith("lang:"):
         code = data.removeprefix("lang:")
         if code in LANGUAGE_NAMES:
-            context.chat_data["lang"] = code
-            with suppress(BadRequest):  # already edited (a double tap)
+            context.user_data["lang"] = code
+            try:
                 await query.edit_message_reply_markup(reply_markup=None)
+            except BadRequest:  # already edited: a double tap, confirmed once already
+                return
             await relay(update, context, payload("set_language", language=code))
         return
     stored = context.chat_data.get("buttons", {}).get(data.removeprefix("b:"))
     if stored is None:  # a button from long ago, or from before /forget
-        await on_unsupported(update, context)
+        chat = update.effective_chat
+        assert chat is not None
+        await context.bot.send_message(chat.id, text("button_expired", chat_lang(update, context)))
+        await relay(update, context, in_known_lang(update, context, "ask_capabilities"))
         return
     await relay(update, context, stored)
 
 
 async def on_unsupported(update: Update, context: Context) -> None:
-    """Photos, voice notes, stickers, documents, contacts, edits...: say what works instead."""
+    """Photos without a caption, voice notes, stickers, documents, contacts sent to the bot in
+    a private chat: say what works instead."""
     chat = update.effective_chat
-    if chat is None:
-        return  # nothing to answer to (e.g. a poll update)
+    assert chat is not None
     await context.bot.send_message(chat.id, text("unsupported", chat_lang(update, context)))
 
 
+async def on_unknown_command(update: Update, context: Context) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, text("unknown_command", chat_lang(update, context)))
+
+
 async def on_error(update: object, context: Context) -> None:
-    """Log the failure (never the token) and keep the bridge running."""
+    """Log the failure with its traceback, the token redacted (a request URL holds it), and
+    tell the citizen, who would otherwise wait for an answer that never comes."""
     error = context.error
-    log.error("error while handling an update: %s: %s", type(error).__name__, error)
+    trace = "".join(traceback.format_exception(error)) if error else "no exception"
+    log.error("error while handling an update:\n%s", trace.replace(context.bot.token, "<token>"))
+    if isinstance(update, Update) and update.effective_chat is not None:
+        with suppress(TelegramError):
+            await context.bot.send_message(
+                update.effective_chat.id, text("failed", chat_lang(update, context))
+            )

@@ -63,25 +63,51 @@ def _split_keep(text: str, pattern: re.Pattern[str]) -> list[str]:
     return [part for part in parts if part]
 
 
+@dataclass(frozen=True)
+class Button:
+    """A tap that sends a Rasa payload, or a link that opens a web page."""
+
+    title: str
+    payload: str | None = None
+    url: str | None = None
+
+
 @dataclass
 class OutgoingMessage:
     """One Telegram message to send: HTML text or a photo, with optional button rows."""
 
     html_text: str | None = None
     photo_url: str | None = None
-    buttons: list[tuple[str, str]] = field(default_factory=list)  # (title, Rasa payload)
+    buttons: list[Button] = field(default_factory=list)
 
 
-def outgoing_messages(replies: list[dict[str, Any]]) -> list[OutgoingMessage]:
+def buttons_of(reply: dict[str, Any]) -> list[Button]:
+    buttons = []
+    for button in reply.get("buttons", []):
+        title = str(button.get("title") or "").strip()
+        if not title:
+            continue  # Telegram refuses a button without text
+        if button.get("payload"):
+            buttons.append(Button(title, payload=str(button["payload"])))
+        elif button.get("url"):  # Rasa's web_url buttons
+            buttons.append(Button(title, url=str(button["url"])))
+    return buttons
+
+
+def outgoing_messages(replies: list[dict[str, Any]], choose_prompt: str) -> list[OutgoingMessage]:
+    """choose_prompt: the text sent with buttons that come without any (Telegram needs one)."""
     messages: list[OutgoingMessage] = []
     for reply in replies:
-        buttons = [(b["title"], b["payload"]) for b in reply.get("buttons", []) if "payload" in b]
-        if reply.get("text"):
-            pieces = split_text(reply["text"])
+        buttons = buttons_of(reply)
+        text = str(reply.get("text") or "")
+        if text.strip():  # a blank text would be refused by Telegram, and lose what follows
+            pieces = split_text(text)
             messages.extend(OutgoingMessage(html_text=html.escape(p, quote=False)) for p in pieces)
             messages[-1].buttons = buttons
-        elif buttons and messages:
+        elif buttons and messages and messages[-1].html_text is not None:
             messages[-1].buttons.extend(buttons)
+        elif buttons:
+            messages.append(OutgoingMessage(html_text=html.escape(choose_prompt), buttons=buttons))
         if reply.get("image"):
             messages.append(OutgoingMessage(photo_url=reply["image"]))
         # "custom" entries are the machine-readable answer contract: never shown to citizens.

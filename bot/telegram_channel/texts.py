@@ -4,6 +4,10 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
+        "unknown_command": "I do not know that command. /help shows what I can do.",
+        "button_expired": "This button has expired. Here is what I can do:",
+        "choose": "Please choose:",
+        "failed": "Sorry, something went wrong on my side. Please send your message again.",
         "rasa_down": "Sorry, the assistant is not available right now. Please try again in a "
         "few minutes.",
         "unsupported": "I can only read text messages, button taps and shared locations. "
@@ -23,6 +27,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "command_status": "Application status: /status CIV-2026-00042",
     },
     "fr": {
+        "unknown_command": "Je ne connais pas cette commande. /help montre ce que je sais faire.",
+        "button_expired": "Ce bouton a expiré. Voici ce que je sais faire :",
+        "choose": "Choisissez :",
+        "failed": "Désolé, une erreur s'est produite de mon côté. Renvoyez votre message, s'il "
+        "vous plaît.",
         "rasa_down": "Désolé, l'assistant n'est pas disponible pour le moment. Réessayez dans "
         "quelques minutes.",
         "unsupported": "Je ne lis que les messages texte, les boutons et les positions "
@@ -43,6 +52,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "command_status": "Suivi d'un dossier : /status CIV-2026-00042",
     },
     "ar": {
+        "unknown_command": "لا أعرف هذا الأمر. الأمر ‎/help يعرض ما يمكنني فعله.",
+        "button_expired": "انتهت صلاحية هذا الزر. هذا ما يمكنني فعله:",
+        "choose": "اختر من فضلك:",
+        "failed": "عذرا، حدث خطأ من جهتي. يرجى إرسال رسالتك مرة أخرى.",
         "rasa_down": "عذرا، المساعد غير متاح حاليا. يرجى المحاولة بعد بضع دقائق.",
         "unsupported": "أستطيع قراءة الرسائل النصية والأزرار والمواقع المشاركة فقط. اكتب سؤالك، "
         "أو أرسل موقعك لأجد لك أقرب مكتب.",

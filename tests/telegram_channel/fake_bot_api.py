@@ -1621,12 +1621,13 @@ class FakeBotAPI:
         first_name: str,
         username: str | None,
         title: str | None = None,
+        language_code: str | None = "en",
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if user_id is None:
             user_id = chat_id if chat_type == "private" else 10_001
         if chat_type == "private" and user_id != chat_id:
             raise ValueError("in a private chat the chat id is the user id")
-        user = self.user(user_id, first_name, username)
+        user = self.user(user_id, first_name, username, language_code=language_code)
         chat = self.chat(chat_id, chat_type, first_name=first_name, username=username, title=title)
         return user, chat
 
@@ -1638,8 +1639,11 @@ class FakeBotAPI:
         first_name: str,
         username: str | None,
         content: dict[str, Any],
+        language_code: str | None = "en",
     ) -> dict[str, Any]:
-        user, chat = self._sender(chat_id, user_id, chat_type, first_name, username)
+        user, chat = self._sender(
+            chat_id, user_id, chat_type, first_name, username, language_code=language_code
+        )
         message = {
             "message_id": self._next_message_id(chat_id),
             "from": user,
@@ -1658,13 +1662,17 @@ class FakeBotAPI:
         chat_type: str = "private",
         first_name: str = "Test",
         username: str | None = "test_user",
+        language_code: str | None = "en",
     ) -> dict[str, Any]:
-        """An Update with a text message from a user; bot commands get bot_command entities."""
+        """An Update with a text message from a user; bot commands get bot_command entities.
+        language_code: the user's client language, as Telegram sends it."""
         content: dict[str, Any] = {"text": text}
         entities = bot_command_entities(text)
         if entities:
             content["entities"] = entities
-        return self._user_message(chat_id, user_id, chat_type, first_name, username, content)
+        return self._user_message(
+            chat_id, user_id, chat_type, first_name, username, content, language_code
+        )
 
     def edited_message(
         self, chat_id: int, text: str, message_id: int | None = None

@@ -4,6 +4,7 @@ by scripts/start.sh with a token, talking to the local fake Bot API instead of T
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -178,12 +180,138 @@ def test_other_content_gets_a_polite_reply(
     assert "text messages" in reply.params["text"]
 
 
-def test_an_edited_message_gets_a_polite_reply(telegram: FakeInThread, stack: Stack) -> None:
+def test_updates_not_addressed_to_the_bot_get_no_reply(
+    telegram: FakeInThread, stack: Stack
+) -> None:
     chat = Chat(telegram)
     chat.say("hello")
+    me = telegram.call(telegram.fake.user, chat.id)
+    bot = {"id": 123456789, "is_bot": True, "first_name": "Wadi", "username": "wadi_bot"}
+    private = telegram.call(telegram.fake.chat, chat.id)
+    now = int(time.time())
     telegram.inject("edited_message", chat.id, "hello again")
+    telegram.call(
+        telegram.fake.inject,
+        {
+            "message_reaction": {
+                "chat": private,
+                "message_id": 1,
+                "user": me,
+                "date": now,
+                "old_reaction": [],
+                "new_reaction": [{"type": "emoji", "emoji": "👍"}],
+            }
+        },
+    )
+    telegram.call(
+        telegram.fake.inject,
+        {
+            "my_chat_member": {
+                "chat": private,
+                "from": me,
+                "date": now,
+                "old_chat_member": {"user": bot, "status": "kicked", "until_date": 0},
+                "new_chat_member": {"user": bot, "status": "member"},
+            }
+        },
+    )
+    group = Chat(telegram)
+    group.id = -100_000 - group.id
+    member = telegram.call(telegram.fake.user, 81)
+    in_group = telegram.call(telegram.fake.chat, group.id, "group")
+    for n, content in enumerate(
+        [
+            {"new_chat_members": [member]},
+            {"pinned_message": {"message_id": 1, "chat": in_group, "date": now}},
+        ]
+    ):
+        message = {"message_id": 500 + n, "from": member, "chat": in_group, "date": now, **content}
+        telegram.call(telegram.fake.inject, {"message": message})
+    telegram.inject(
+        "text_message", group.id, "/start@some_other_bot", user_id=81, chat_type="group"
+    )
+    # The next message each chat gets is the answer to its next question, nothing before it.
+    [answer] = chat.say("how much does a passport cost?")
+    assert "WDD" in answer.params["text"]
+    telegram.inject(
+        "text_message", group.id, "how much is a driving licence?", user_id=81, chat_type="group"
+    )
+    [group_answer] = group.replies()
+    assert "WDD" in group_answer.params["text"]
+
+
+def test_a_photo_caption_is_read_as_the_question(telegram: FakeInThread, stack: Stack) -> None:
+    chat = Chat(telegram)
+    telegram.inject("photo_message", chat.id, caption="how much does a passport cost?")
     [reply] = chat.replies()
-    assert "text messages" in reply.params["text"]
+    assert "WDD" in reply.params["text"]
+
+
+def test_an_unknown_command_points_to_help(telegram: FakeInThread, stack: Stack) -> None:
+    chat = Chat(telegram)
+    [reply] = chat.say("/foo")
+    assert "/help" in reply.params["text"] and "text messages" not in reply.params["text"]
+
+
+def test_a_tap_then_a_text_at_once_are_answered_in_that_order(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    chat = Chat(telegram)
+    [menu] = chat.say("/help")
+    button = menu.params["reply_markup"]["inline_keyboard"][0][0]  # documents for a passport
+    message_id = menu.response["result"]["message_id"]
+    fake = telegram.fake
+
+    def tap_then_type() -> None:  # both in one getUpdates answer, as from a quick citizen
+        fake.inject(fake.callback_query(chat.id, message_id, button["callback_data"]))
+        fake.inject(fake.text_message(chat.id, "how much is a driving licence?"))
+
+    telegram.call(tap_then_type)
+    tap_answer, text_answer = chat.replies(2)
+    documents = stack.registry("/v1/services/passport")["required_evidence"]
+    assert documents[0] in tap_answer.params["text"]
+    assert "WDD" in text_answer.params["text"]
+
+
+@pytest.mark.parametrize(("language_code", "word"), [("fr", "Bonjour"), ("ar", "مرحبا")])
+def test_start_answers_in_the_language_of_the_telegram_client(
+    stack: Stack, telegram: FakeInThread, language_code: str, word: str
+) -> None:
+    chat = Chat(telegram)
+    telegram.inject("text_message", chat.id, "/start", language_code=language_code)
+    replies = chat.replies(2)
+    assert word in texts(replies), texts(replies)
+
+
+def test_a_button_that_expired_says_so_and_shows_the_menu_again(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    chat = Chat(telegram)
+    [menu] = chat.say("/help")
+    button = menu.params["reply_markup"]["inline_keyboard"][0][0]
+    message_id = menu.response["result"]["message_id"]
+    telegram.call(telegram.fake.sent, "sendMessage")
+    chat.say("/forget")  # the buttons of a private chat go with its conversation
+    telegram.inject("callback_query", chat.id, message_id, button["callback_data"])
+    expired, again = chat.replies(2)
+    assert "expired" in expired.params["text"]
+    assert again.params["reply_markup"]["inline_keyboard"]
+
+
+def test_two_members_of_a_group_keep_their_own_language(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    group = -200_000 - Chat(telegram).id
+    telegram.inject("text_message", group, "/lang", user_id=91, chat_type="group")
+    [chooser] = telegram.messages_to(group, 1)
+    french = chooser.params["reply_markup"]["inline_keyboard"][1][0]
+    assert french["text"] == "Français"
+    message_id = chooser.response["result"]["message_id"]
+    telegram.inject("callback_query", group, message_id, french["callback_data"], user_id=91)
+    telegram.messages_to(group, 2)
+    telegram.inject("text_message", group, "/lang", user_id=92, chat_type="group")
+    records = telegram.messages_to(group, 3)
+    assert records[2].params["text"] == "Choose your language:"
 
 
 def test_lang_choice_sticks_for_the_chat(stack: Stack, telegram: FakeInThread) -> None:
@@ -375,9 +503,11 @@ def test_webhook_mode_rejects_requests_without_the_secret(
             with pytest.raises(urllib.error.HTTPError) as refused:
                 http_json("POST", url, update, headers=headers)
             assert refused.value.code == 403
-        with pytest.raises(urllib.error.HTTPError) as malformed:
-            http_json("POST", url, {"not": "an update"}, headers=secret)
-        assert malformed.value.code == 400
+        for not_an_update in (b'{"not": "an update"}', json.dumps([update]).encode(), b"null"):
+            request = urllib.request.Request(url, not_an_update, secret, method="POST")
+            with pytest.raises(urllib.error.HTTPError) as malformed:
+                urllib.request.urlopen(request, timeout=30)
+            assert malformed.value.code == 400
         assert http_json("POST", url, update, headers=secret) == {"ok": True}
         assert chat.replies()
     finally:

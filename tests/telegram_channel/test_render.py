@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.telegram_channel.render import (
     MESSAGE_LIMIT,
-    outgoing_messages,
+    Button,
+    OutgoingMessage,
     split_text,
     utf16_length,
 )
+from bot.telegram_channel.render import outgoing_messages as render
+
+CHOOSE = "Choose:"
+
+
+def outgoing_messages(replies: list[dict[str, Any]]) -> list[OutgoingMessage]:
+    return render(replies, CHOOSE)
 
 
 def test_text_is_escaped_for_html_so_fees_and_underscores_survive() -> None:
@@ -30,8 +40,35 @@ def test_buttons_go_with_the_last_piece_of_their_reply_and_images_become_photos(
         {"image": "https://example.org/map.png"},
     ]
     text, photo = outgoing_messages(replies)
-    assert text.buttons == [("A", "/a")]
+    assert text.buttons == [Button("A", payload="/a")]
     assert photo.photo_url == "https://example.org/map.png"
+
+
+def test_a_blank_reply_is_skipped_and_the_next_ones_are_still_sent() -> None:
+    replies = [{"text": "  \n "}, {"text": "Here is the answer"}]
+    assert [m.html_text for m in outgoing_messages(replies)] == ["Here is the answer"]
+
+
+def test_buttons_without_any_text_come_with_a_short_prompt() -> None:
+    [message] = outgoing_messages([{"buttons": [{"title": "Yes", "payload": "/affirm"}]}])
+    assert message.html_text == CHOOSE
+    assert message.buttons == [Button("Yes", payload="/affirm")]
+
+
+def test_link_buttons_become_link_buttons_and_untitled_buttons_are_left_out() -> None:
+    replies = [
+        {
+            "text": "Apply online",
+            "buttons": [
+                {"title": "Open the form", "url": "https://services.wadi.example/passport"},
+                {"title": " ", "payload": "/affirm"},
+            ],
+        }
+    ]
+    [message] = outgoing_messages(replies)
+    assert message.buttons == [
+        Button("Open the form", url="https://services.wadi.example/passport")
+    ]
 
 
 def test_long_replies_are_split_at_line_ends_within_the_limit() -> None:
