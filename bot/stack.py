@@ -124,7 +124,10 @@ def services(settings: StackSettings) -> list[Service]:
             Service(
                 "telegram",
                 [python, "-m", "bot.telegram_channel"],
-                env={"RASA_URL": settings.rasa_url},
+                env={
+                    "RASA_URL": settings.rasa_url,
+                    "TELEGRAM_STATE_FILE": str(settings.var_dir / "telegram-state.pickle"),
+                },
                 secret_env={
                     "CSA_PRIVACY_TOKEN": settings.privacy_token,
                     **{

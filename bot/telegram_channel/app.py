@@ -19,7 +19,10 @@ from telegram.ext import (
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
+    InvalidCallbackData,
     MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
     filters,
 )
 
@@ -34,6 +37,7 @@ COMMANDS = ("start", "help", "lang", "reset", "forget", "status")
 # What the bridge handles; Telegram does not even send the rest (reactions, edits, the bot
 # blocked or unblocked, polls...), so nobody gets an answer to something they did not ask.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+STATE_SAVED_EVERY_SECONDS = 5  # and at every clean stop
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -117,12 +121,23 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
 
 
 def build_application(settings: TelegramSettings) -> Application:
+    settings.state_file.parent.mkdir(parents=True, exist_ok=True)
+    # Buttons carry their Rasa payload through PTB's callback data cache (Telegram allows 64
+    # bytes; payloads can be longer); with the chosen languages it is kept in the state file,
+    # so buttons and languages survive a restart. bot_data (the Rasa client) is not kept.
+    persistence = PicklePersistence(
+        settings.state_file,
+        store_data=PersistenceInput(bot_data=False),
+        update_interval=STATE_SAVED_EVERY_SECONDS,
+    )
     application = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .concurrent_updates(ChatOrderedUpdates())
         .rate_limiter(RetryingRateLimiter())
+        .arbitrary_callback_data(handlers.BUTTONS_KEPT)
+        .persistence(persistence)
         .build()
     )
     application.add_handler(CommandHandler("start", handlers.start))
@@ -131,6 +146,9 @@ def build_application(settings: TelegramSettings) -> Application:
     application.add_handler(CommandHandler("reset", handlers.reset))
     application.add_handler(CommandHandler("forget", handlers.forget))
     application.add_handler(CommandHandler("status", handlers.status))
+    application.add_handler(
+        CallbackQueryHandler(handlers.on_expired_button, pattern=InvalidCallbackData)
+    )
     application.add_handler(CallbackQueryHandler(handlers.on_button))
     message = filters.UpdateType.MESSAGE
     application.add_handler(

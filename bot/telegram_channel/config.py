@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 TOKEN_FORMAT = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
 SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -27,6 +28,8 @@ class TelegramSettings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     rasa_timeout_seconds: float = 30.0
+    # Buttons' payloads and citizens' chosen languages, kept across restarts.
+    state_file: Path = Path("var/telegram-state.pickle")
 
     @classmethod
     def from_env(cls) -> TelegramSettings:
@@ -65,4 +68,5 @@ class TelegramSettings:
             webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", cls.webhook_listen),
             webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT", cls.webhook_port)),
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS", cls.rasa_timeout_seconds)),
+            state_file=Path(env.get("TELEGRAM_STATE_FILE", cls.state_file)),
         )

@@ -2,17 +2,15 @@
 
 A chat's updates reach them one at a time, in the order they arrived (app.ChatOrderedUpdates).
 State lives in the application's own context only: bot_data holds the Rasa client, user_data
-a citizen's chosen language (their own, in a group too), chat_data the payloads behind the
-chat's buttons.
+a citizen's chosen language (their own, in a group too); PTB's callback data cache holds the
+payloads behind the buttons. Both are kept across restarts (app.build_application).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import traceback
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -30,7 +28,9 @@ from .texts import LANGUAGE_NAMES, TEXTS, text
 log = logging.getLogger(__name__)
 
 RASA_CLIENT = "rasa_client"
-BUTTONS_KEPT = 100  # payloads behind the latest buttons of a chat; older taps are answered kindly
+# Payloads behind the latest buttons, over all chats; older taps are answered kindly.
+BUTTONS_KEPT = 20_000
+LANGUAGE_CHOICE = "language"  # callback data of a /lang button: (LANGUAGE_CHOICE, code)
 TYPING_EVERY_SECONDS = 4.0  # Telegram shows "typing" for about 5 seconds per action
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -80,23 +80,19 @@ async def typing(context: Context, chat_id: int) -> AsyncIterator[None]:
         await task
 
 
-def keyboard(context: Context, buttons: list[Button]) -> InlineKeyboardMarkup:
-    """Inline buttons: links open their page; taps carry a short key to their Rasa payload
-    (Telegram allows 64 bytes of callback data; payloads can be longer)."""
-    assert context.chat_data is not None
-    payloads: OrderedDict[str, str] = context.chat_data.setdefault("buttons", OrderedDict())
-    rows = []
-    for button in buttons:
-        if button.url:
-            rows.append([InlineKeyboardButton(button.title, url=button.url)])
-            continue
-        assert button.payload is not None
-        key = secrets.token_hex(4)
-        payloads[key] = button.payload
-        rows.append([InlineKeyboardButton(button.title, callback_data=f"b:{key}")])
-    while len(payloads) > BUTTONS_KEPT:
-        payloads.popitem(last=False)
-    return InlineKeyboardMarkup(rows)
+def keyboard(buttons: list[Button]) -> InlineKeyboardMarkup:
+    """Inline buttons: links open their page; a tap gives back the button's Rasa payload (PTB's
+    callback data cache holds it; Telegram only sees a key)."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(button.title, url=button.url)
+                if button.url
+                else InlineKeyboardButton(button.title, callback_data=button.payload)
+            ]
+            for button in buttons
+        ]
+    )
 
 
 async def relay(update: Update, context: Context, message: str) -> None:
@@ -115,7 +111,7 @@ async def relay(update: Update, context: Context, message: str) -> None:
         await context.bot.send_message(chat.id, text("rasa_down", lang))
         return
     for outgoing in outgoing_messages(replies, text("choose", lang)):
-        markup = keyboard(context, outgoing.buttons) if outgoing.buttons else None
+        markup = keyboard(outgoing.buttons) if outgoing.buttons else None
         if outgoing.photo_url:
             await context.bot.send_photo(chat.id, outgoing.photo_url, reply_markup=markup)
         else:
@@ -166,7 +162,7 @@ async def status(update: Update, context: Context) -> None:
 async def choose_language(update: Update, context: Context) -> None:
     assert update.effective_message is not None
     rows = [
-        [InlineKeyboardButton(name, callback_data=f"lang:{code}")]
+        [InlineKeyboardButton(name, callback_data=(LANGUAGE_CHOICE, code))]
         for code, name in LANGUAGE_NAMES.items()
     ]
     await update.effective_message.reply_text(
@@ -177,7 +173,7 @@ async def choose_language(update: Update, context: Context) -> None:
 
 async def forget(update: Update, context: Context) -> None:
     chat = update.effective_chat
-    assert chat is not None and context.chat_data is not None and context.user_data is not None
+    assert chat is not None and context.user_data is not None
     lang = chat_lang(update, context)
     rasa: RasaClient = context.bot_data[RASA_CLIENT]
     try:
@@ -187,8 +183,6 @@ async def forget(update: Update, context: Context) -> None:
         await context.bot.send_message(chat.id, text("forget_failed", lang))
         return
     context.user_data.pop("lang", None)
-    if chat.type == ChatType.PRIVATE:  # in a group, the buttons are the other members' too
-        context.chat_data.pop("buttons", None)
     await context.bot.send_message(chat.id, forgotten_text(erased, lang))
 
 
@@ -230,27 +224,29 @@ async def on_location(update: Update, context: Context) -> None:
 
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    assert query is not None and context.chat_data is not None and context.user_data is not None
+    assert query is not None and context.user_data is not None
     await query.answer()  # stops the client's spinner; the answer follows as messages
-    data = query.data or ""
-    if data.startswith("lang:"):
-        code = data.removeprefix("lang:")
-        if code in LANGUAGE_NAMES:
-            context.user_data["lang"] = code
-            try:
-                await query.edit_message_reply_markup(reply_markup=None)
-            except BadRequest:  # already edited: a double tap, confirmed once already
-                return
-            await relay(update, context, payload("set_language", language=code))
-        return
-    stored = context.chat_data.get("buttons", {}).get(data.removeprefix("b:"))
-    if stored is None:  # a button from long ago, or from before /forget
-        chat = update.effective_chat
-        assert chat is not None
-        await context.bot.send_message(chat.id, text("button_expired", chat_lang(update, context)))
-        await relay(update, context, in_known_lang(update, context, "ask_capabilities"))
-        return
-    await relay(update, context, stored)
+    data = query.data
+    if isinstance(data, tuple) and data[:1] == (LANGUAGE_CHOICE,):
+        code = data[1]
+        context.user_data["lang"] = code
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest:  # already edited: a double tap, confirmed once already
+            return
+        await relay(update, context, payload("set_language", language=code))
+    elif isinstance(data, str):
+        await relay(update, context, data)
+
+
+async def on_expired_button(update: Update, context: Context) -> None:
+    """A button whose payload is no longer kept (one of the oldest of many)."""
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None and chat is not None
+    await query.answer()
+    await context.bot.send_message(chat.id, text("button_expired", chat_lang(update, context)))
+    await relay(update, context, in_known_lang(update, context, "ask_capabilities"))
 
 
 async def on_unsupported(update: Update, context: Context) -> None:
