@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
+from aiolimiter import AsyncLimiter
 from telegram import BotCommand, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
@@ -38,24 +39,41 @@ COMMANDS = ("start", "help", "lang", "reset", "forget", "status")
 # blocked or unblocked, polls...), so nobody gets an answer to something they did not ask.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 STATE_SAVED_EVERY_SECONDS = 5  # and at every clean stop
+# What a citizen reads, paced per chat; "typing..." and button edits are not held back.
+PACED_ENDPOINTS = frozenset({"sendMessage", "sendPhoto", "sendLocation", "sendDocument"})
+CHAT_LIMITERS_KEPT = 10_000
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-class RetryingRateLimiter(BaseRateLimiter[None]):
-    """Retries Bot API calls that Telegram refused for now: 429 after its retry_after, and
-    server errors (5xx) with exponential backoff. Bad requests and timeouts are not retried
-    (a timed-out sendMessage may have been delivered)."""
+class PacedRateLimiter(BaseRateLimiter[None]):
+    """Telegram's limits, kept before it has to refuse (aiolimiter's leaky buckets): about 30
+    messages a second in all, 20 a minute to one group, and a pace of one a second to one chat
+    (a long answer arrives as a readable sequence, not a burst). Calls Telegram refused for now
+    are retried: 429 after its retry_after, for that chat only, and server errors (5xx) with
+    exponential backoff. Bad requests and timeouts are not retried (a timed-out sendMessage
+    may have been delivered). PTB's AIORateLimiter keeps the same limits but pauses every chat
+    on one chat's 429, so it is not used."""
 
-    def __init__(self, max_retries: int = 4, first_backoff_seconds: float = 0.5) -> None:
+    def __init__(self, max_retries: int = 6, first_backoff_seconds: float = 0.5) -> None:
         self.max_retries = max_retries
         self.first_backoff_seconds = first_backoff_seconds
+        self._overall = AsyncLimiter(30, 1)
+        self._chats: dict[int | str, AsyncLimiter] = {}
 
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
         return None
+
+    def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
+        group = isinstance(chat_id, str) or chat_id < 0  # groups and channels
+        if chat_id not in self._chats:
+            if len(self._chats) > CHAT_LIMITERS_KEPT:  # a chat not heard from lately is
+                self._chats.pop(next(iter(self._chats)))  # paced afresh: no harm
+            self._chats[chat_id] = AsyncLimiter(20, 60) if group else AsyncLimiter(1, 1)
+        return self._chats[chat_id]
 
     async def process_request(
         self,
@@ -66,9 +84,14 @@ class RetryingRateLimiter(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> Any:
+        chat_id = data.get("chat_id")
+        paced = endpoint in PACED_ENDPOINTS and isinstance(chat_id, int | str)
         for attempt in range(self.max_retries + 1):
             try:
-                return await callback(*args, **kwargs)
+                if paced:
+                    await self._chat_limiter(chat_id).acquire()
+                async with self._overall:
+                    return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 if attempt == self.max_retries:
                     raise
@@ -135,7 +158,7 @@ def build_application(settings: TelegramSettings) -> Application:
         .token(settings.token)
         .base_url(settings.api_base_url)
         .concurrent_updates(ChatOrderedUpdates())
-        .rate_limiter(RetryingRateLimiter())
+        .rate_limiter(PacedRateLimiter())
         .arbitrary_callback_data(handlers.BUTTONS_KEPT)
         .persistence(persistence)
         .build()

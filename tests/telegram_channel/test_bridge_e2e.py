@@ -4,6 +4,7 @@ by scripts/start.sh with a token, talking to the local fake Bot API instead of T
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -446,6 +447,36 @@ def test_a_429_from_telegram_is_retried_after_retry_after(
     refused = [r for r in telegram.call(telegram.fake.calls, "sendMessage") if r.status == 429]
     assert refused and reply.timestamp - refused[-1].timestamp >= 2
     assert "WDD" in reply.params["text"]
+
+
+def test_a_429_on_one_chat_does_not_hold_up_another(stack: Stack, telegram: FakeInThread) -> None:
+    held, other = Chat(telegram), Chat(telegram)
+
+    def refused_sends(record: RecordedRequest) -> bool:
+        return record.method == "sendMessage" and record.status == 429
+
+    before = len(telegram.call(telegram.fake.calls, "sendMessage"))
+    telegram.call(telegram.fake.fail_next, "sendMessage", 429, retry_after=8)
+    telegram.inject("text_message", held.id, "how much does a passport cost?")
+    earlier = [
+        r for r in telegram.call(telegram.fake.calls, "sendMessage")[:before] if r.status == 429
+    ]
+    refused = telegram.run(
+        telegram.fake.wait_for(refused_sends, count=len(earlier) + 1, timeout=60), 65
+    )
+    [other_answer] = other.say("how much is a driving licence?")
+    [held_answer] = held.replies()
+    assert other_answer.timestamp - refused[-1].timestamp < 6
+    assert held_answer.timestamp - refused[-1].timestamp >= 8
+
+
+def test_a_long_answer_to_one_chat_is_paced_at_about_one_message_a_second(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    chat = Chat(telegram)
+    replies = chat.say("/start", expect=2)
+    gaps = [b.timestamp - a.timestamp for a, b in itertools.pairwise(replies)]
+    assert gaps and min(gaps) >= 0.9, gaps
 
 
 def test_telegram_server_errors_are_retried_with_backoff(
