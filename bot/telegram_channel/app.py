@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 from aiolimiter import AsyncLimiter
 from telegram import BotCommand, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     Application,
@@ -20,6 +21,7 @@ from telegram.ext import (
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
     InvalidCallbackData,
     MessageHandler,
     PersistenceInput,
@@ -161,6 +163,7 @@ def build_application(settings: TelegramSettings) -> Application:
         .rate_limiter(PacedRateLimiter())
         .arbitrary_callback_data(handlers.BUTTONS_KEPT)
         .persistence(persistence)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .build()
     )
     application.add_handler(CommandHandler("start", handlers.start))
@@ -241,6 +244,8 @@ async def serve(settings: TelegramSettings, stop: asyncio.Event) -> None:
     runner: web.AppRunner | None = None
     try:
         async with application:
+            # Not post_init: PTB runs it only from run_polling/run_webhook, and the bridge
+            # runs its own webhook server (with the secret token check).
             await register_commands(application)
             await application.start()
             if settings.mode == "polling":

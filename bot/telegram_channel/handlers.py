@@ -9,13 +9,14 @@ payloads behind the buttons. Both are kept across restarts (app.build_applicatio
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -59,16 +60,47 @@ def chat_lang(update: Update, context: Context) -> str:
     return known_lang(update, context) or "en"
 
 
+def topic_of(update: Update) -> int | None:
+    """The forum topic the update came from: replies go back into it."""
+    message = update.effective_message
+    return message.message_thread_id if message and message.is_topic_message else None
+
+
+async def send(
+    update: Update,
+    context: Context,
+    html_text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """One message to the chat (and forum topic) of the update; HTML (the Defaults of
+    app.build_application): the bridge's own texts are escaped here, Rasa's by render."""
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(
+        chat.id, html_text, reply_markup=reply_markup, message_thread_id=topic_of(update)
+    )
+
+
+async def say(update: Update, context: Context, key: str, **values: object) -> None:
+    """One of the bridge's own texts, in the citizen's language."""
+    said = text(key, chat_lang(update, context)).format(**values)
+    await send(update, context, html.escape(said, quote=False))
+
+
 @asynccontextmanager
-async def typing(context: Context, chat_id: int) -> AsyncIterator[None]:
+async def typing(update: Update, context: Context) -> AsyncIterator[None]:
     """Show "typing..." until the block ends (the assistant may take a few seconds). A
     sendChatAction under way is let finish, not cancelled halfway."""
+    chat = update.effective_chat
+    assert chat is not None
     done = asyncio.Event()
 
     async def keep_typing() -> None:
         while not done.is_set():
             with suppress(TelegramError):
-                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await context.bot.send_chat_action(
+                    chat.id, ChatAction.TYPING, message_thread_id=topic_of(update)
+                )
             with suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), TYPING_EVERY_SECONDS)
 
@@ -102,25 +134,22 @@ async def relay(update: Update, context: Context, message: str) -> None:
     if not message.strip():  # nothing to answer; Rasa must only get a non-empty message
         return
     rasa: RasaClient = context.bot_data[RASA_CLIENT]
-    lang = chat_lang(update, context)
     try:
-        async with typing(context, chat.id):
+        async with typing(update, context):
             replies = await rasa.send(conversation_id(update), message)
     except RasaUnavailable as exc:
         log.warning("Rasa unavailable for chat %s: %s", chat.id, exc)
-        await context.bot.send_message(chat.id, text("rasa_down", lang))
+        await say(update, context, "rasa_down")
         return
-    for outgoing in outgoing_messages(replies, text("choose", lang)):
+    choose = html.escape(text("choose", chat_lang(update, context)))
+    for outgoing in outgoing_messages(replies, choose):
         markup = keyboard(outgoing.buttons) if outgoing.buttons else None
         if outgoing.photo_url:
-            await context.bot.send_photo(chat.id, outgoing.photo_url, reply_markup=markup)
-        else:
-            await context.bot.send_message(
-                chat.id,
-                outgoing.html_text or "",
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+            await context.bot.send_photo(
+                chat.id, outgoing.photo_url, reply_markup=markup, message_thread_id=topic_of(update)
             )
+        else:
+            await send(update, context, outgoing.html_text or "", markup)
 
 
 payload = intent_payload  # a Rasa message that triggers an intent directly, skipping NLU
@@ -165,10 +194,8 @@ async def choose_language(update: Update, context: Context) -> None:
         [InlineKeyboardButton(name, callback_data=(LANGUAGE_CHOICE, code))]
         for code, name in LANGUAGE_NAMES.items()
     ]
-    await update.effective_message.reply_text(
-        text("choose_language", chat_lang(update, context)),
-        reply_markup=InlineKeyboardMarkup(rows),
-    )
+    choose = html.escape(text("choose_language", chat_lang(update, context)))
+    await send(update, context, choose, InlineKeyboardMarkup(rows))
 
 
 async def forget(update: Update, context: Context) -> None:
@@ -180,10 +207,10 @@ async def forget(update: Update, context: Context) -> None:
         erased = await rasa.forget(conversation_id(update))
     except RasaUnavailable as exc:
         log.warning("could not forget chat %s: %s", chat.id, exc)
-        await context.bot.send_message(chat.id, text("forget_failed", lang))
+        await say(update, context, "forget_failed")
         return
     context.user_data.pop("lang", None)
-    await context.bot.send_message(chat.id, forgotten_text(erased, lang))
+    await send(update, context, html.escape(forgotten_text(erased, lang), quote=False))
 
 
 def forgotten_text(erased: dict[str, int], lang: str) -> str:
@@ -245,22 +272,18 @@ async def on_expired_button(update: Update, context: Context) -> None:
     chat = update.effective_chat
     assert query is not None and chat is not None
     await query.answer()
-    await context.bot.send_message(chat.id, text("button_expired", chat_lang(update, context)))
+    await say(update, context, "button_expired")
     await relay(update, context, in_known_lang(update, context, "ask_capabilities"))
 
 
 async def on_unsupported(update: Update, context: Context) -> None:
     """Photos without a caption, voice notes, stickers, documents, contacts sent to the bot in
     a private chat: say what works instead."""
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_message(chat.id, text("unsupported", chat_lang(update, context)))
+    await say(update, context, "unsupported")
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_message(chat.id, text("unknown_command", chat_lang(update, context)))
+    await say(update, context, "unknown_command")
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -271,6 +294,4 @@ async def on_error(update: object, context: Context) -> None:
     log.error("error while handling an update:\n%s", trace.replace(context.bot.token, "<token>"))
     if isinstance(update, Update) and update.effective_chat is not None:
         with suppress(TelegramError):
-            await context.bot.send_message(
-                update.effective_chat.id, text("failed", chat_lang(update, context))
-            )
+            await say(update, context, "failed")

@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -340,6 +341,45 @@ def test_buttons_and_the_chosen_language_survive_a_restart_of_the_bridge(
     assert "Je ne lis que" in unsupported.params["text"]
 
 
+def test_in_a_forum_topic_the_answer_goes_to_that_topic(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    forum = -400_000 - Chat(telegram).id
+    fake = telegram.fake
+
+    def ask_in_topic() -> None:
+        update = fake.text_message(
+            forum, "how much does a passport cost?", user_id=97, chat_type="supergroup"
+        )
+        update["message"].update(message_thread_id=7, is_topic_message=True)
+        update["message"]["chat"]["is_forum"] = True
+        fake.inject(update)
+
+    telegram.call(ask_in_topic)
+    [answer] = telegram.messages_to(forum, 1)
+    assert answer.params.get("message_thread_id") == 7
+    assert "WDD" in answer.params["text"]
+    typing = [r for r in telegram.call(fake.sent, "sendChatAction") if r.params["chat_id"] == forum]
+    assert typing and all(r.params.get("message_thread_id") == 7 for r in typing)
+
+
+def test_a_double_tap_on_a_language_confirms_once(stack: Stack, telegram: FakeInThread) -> None:
+    chat = Chat(telegram)
+    [chooser] = chat.say("/lang")
+    french = chooser.params["reply_markup"]["inline_keyboard"][1][0]
+    message_id = chooser.response["result"]["message_id"]
+    fake = telegram.fake
+
+    def double_tap() -> None:
+        fake.inject(fake.callback_query(chat.id, message_id, french["callback_data"]))
+        fake.inject(fake.callback_query(chat.id, message_id, french["callback_data"]))
+
+    telegram.call(double_tap)
+    chat.replies()
+    [after] = chat.say("/help")  # the next message is the answer to /help, not a second "OK"
+    assert after.params["reply_markup"]["inline_keyboard"]
+
+
 def test_two_members_of_a_group_keep_their_own_language(
     stack: Stack, telegram: FakeInThread
 ) -> None:
@@ -593,3 +633,43 @@ def test_webhook_mode_rejects_requests_without_the_secret(
     finally:
         bridge.send_signal(signal.SIGTERM)
         bridge.wait(timeout=30)
+
+
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def test_every_request_the_bridge_made_is_within_the_bot_api_limits(
+    telegram: FakeInThread,
+) -> None:
+    """Last in this module: every request of all the conversations above, checked against the
+    Bot API's documented limits (https://core.telegram.org/bots/api)."""
+    requests = telegram.call(lambda: list(telegram.fake.requests))
+    assert len(requests) > 100
+    for request in requests:
+        where = f"{request.method}: {request.params}"
+        # Only the failures the tests asked the fake for (429, 502), a double tap's edit, and
+        # the polling bridge's conflict once the webhook test's bridge set a webhook.
+        assert (
+            request.ok
+            or request.status in (429, 502)
+            or "not modified" in (request.description or "")
+            or (request.method == "getUpdates" and request.status == 409)
+        ), where
+        if request.method == "sendMessage" and request.ok:
+            sent = request.result["text"]  # the text after Telegram parsed the HTML
+            assert 1 <= len(sent.encode("utf-16-le")) // 2 <= 4096, where
+        for row in request.params.get("reply_markup", {}).get("inline_keyboard", []):
+            for button in row:
+                assert button["text"].strip(), where
+                if "callback_data" in button:
+                    assert 1 <= len(button["callback_data"].encode()) <= 64, where
+                else:
+                    assert button["url"].startswith(("https://", "http://", "tg://")), where
+        if request.method == "setMyCommands":
+            commands = request.params["commands"]
+            assert len(commands) <= 100, where
+            for command in commands:
+                assert COMMAND_NAME.match(command["command"]), where
+                assert 1 <= len(command["description"]) <= 256, where
+        if request.method == "sendChatAction":
+            assert request.params["action"] == "typing", where
