@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 
 from common.payloads import intent_payload
 
+from .images import photo_to_send
 from .rasa_client import RasaClient, RasaUnavailable
 from .render import Button, outgoing_messages
 from .texts import LANGUAGE_NAMES, TEXTS, text
@@ -145,9 +146,11 @@ async def relay(update: Update, context: Context, message: str) -> None:
     for outgoing in outgoing_messages(replies, choose):
         markup = keyboard(outgoing.buttons) if outgoing.buttons else None
         if outgoing.photo_url:
-            await context.bot.send_photo(
-                chat.id, outgoing.photo_url, reply_markup=markup, message_thread_id=topic_of(update)
-            )
+            photo = await photo_to_send(outgoing.photo_url)
+            if photo is not None:
+                await context.bot.send_photo(
+                    chat.id, photo, reply_markup=markup, message_thread_id=topic_of(update)
+                )
         else:
             await send(update, context, outgoing.html_text or "", markup)
 
