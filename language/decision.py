@@ -44,9 +44,8 @@ def question_over_action(
     action_topic = TOPIC_OF_ACTION.get(rasa_intent)
     if action_topic is None:
         return False
-    probabilities = dict(recognition.topics)
-    topic, probability = recognition.topics[0] if recognition.topics else ("", 0.0)
-    return probabilities.get(action_topic, 0.0) < thresholds.action_topic or (
+    topic, probability = recognition.top_topic
+    return recognition.topic_probability(action_topic) < thresholds.action_topic or (
         topic not in ACTION_OF_TOPIC
         and topic != "overview"
         and probability >= thresholds.question_over_action
@@ -57,7 +56,7 @@ def follow_up_over_out_of_scope(recognition: Recognition, thresholds: Thresholds
     """Out of scope is the most probable reading, but reading the message as a follow-up
     question that names no service ("شحال كتاخد من الوقت؟") comes close and the topic model is
     sure of its topic: a short question in words the recogniser has seen little of."""
-    topic, topic_probability = recognition.topics[0] if recognition.topics else ("", 0.0)
+    topic, topic_probability = recognition.top_topic
     follow_up = sum(
         p
         for label, p in recognition.targets
@@ -159,7 +158,7 @@ def decide(
         thresholds.confirmed if rasa_agrees else thresholds.service
     ):
         service = target.removeprefix(SERVICE)
-        topic, topic_probability = recognition.topics[0]
+        topic, topic_probability = recognition.top_topic
         if (
             rasa_intent in ACTION_INTENTS
             and rasa_confidence >= thresholds.action_intent
@@ -199,7 +198,7 @@ def decide(
     ):
         return Understanding(LIFE_EVENT_INTENT, probability, life_event=target.removeprefix(EVENT))
     if target == OUT_OF_SCOPE and probability >= thresholds.out_of_scope:
-        topic, topic_probability = recognition.topics[0] if recognition.topics else ("", 0.0)
+        topic, topic_probability = recognition.top_topic
         if (
             probability < thresholds.weak_out_of_scope
             and rasa_confidence >= thresholds.rasa_sure_of_topic

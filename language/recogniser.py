@@ -90,6 +90,14 @@ class Recognition:
     def kind_probability(self, prefix: str) -> float:
         return sum(p for t, p in self.targets if t.startswith(prefix))
 
+    @property
+    def top_topic(self) -> tuple[str, float]:
+        """The most probable topic and its probability ("", 0.0 when none was asked)."""
+        return self.topics[0] if self.topics else ("", 0.0)
+
+    def topic_probability(self, topic: str) -> float:
+        return next((p for t, p in self.topics if t == topic), 0.0)
+
 
 @dataclass
 class RecogniserConfig:

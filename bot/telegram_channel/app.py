@@ -70,12 +70,16 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         return None
 
     def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
-        group = isinstance(chat_id, str) or chat_id < 0  # groups and channels
-        if chat_id not in self._chats:
-            if len(self._chats) > CHAT_LIMITERS_KEPT:  # a chat not heard from lately is
-                self._chats.pop(next(iter(self._chats)))  # paced afresh: no harm
-            self._chats[chat_id] = AsyncLimiter(20, 60) if group else AsyncLimiter(1, 1)
-        return self._chats[chat_id]
+        """The chat's bucket, moved to the end: the first is the chat not heard from longest,
+        the one dropped when too many are kept (it is paced afresh if it writes again)."""
+        limiter = self._chats.pop(chat_id, None)
+        if limiter is None:
+            group = isinstance(chat_id, str) or chat_id < 0  # groups and channels
+            limiter = AsyncLimiter(20, 60) if group else AsyncLimiter(1, 1)
+            if len(self._chats) >= CHAT_LIMITERS_KEPT:
+                self._chats.pop(next(iter(self._chats)))
+        self._chats[chat_id] = limiter
+        return limiter
 
     async def process_request(
         self,

@@ -82,10 +82,13 @@ async def send(
     )
 
 
-async def say(update: Update, context: Context, key: str, **values: object) -> None:
-    """One of the bridge's own texts, in the citizen's language."""
-    said = text(key, chat_lang(update, context)).format(**values)
-    await send(update, context, html.escape(said, quote=False))
+def own_text(update: Update, context: Context, key: str) -> str:
+    """One of the bridge's own texts, in the citizen's language, escaped for HTML."""
+    return html.escape(text(key, chat_lang(update, context)), quote=False)
+
+
+async def say(update: Update, context: Context, key: str) -> None:
+    await send(update, context, own_text(update, context, key))
 
 
 @asynccontextmanager
@@ -142,8 +145,7 @@ async def relay(update: Update, context: Context, message: str) -> None:
         log.warning("Rasa unavailable for chat %s: %s", chat.id, exc)
         await say(update, context, "rasa_down")
         return
-    choose = html.escape(text("choose", chat_lang(update, context)))
-    for outgoing in outgoing_messages(replies, choose):
+    for outgoing in outgoing_messages(replies, own_text(update, context, "choose")):
         markup = keyboard(outgoing.buttons) if outgoing.buttons else None
         if outgoing.photo_url:
             photo = await photo_to_send(outgoing.photo_url)
@@ -197,8 +199,9 @@ async def choose_language(update: Update, context: Context) -> None:
         [InlineKeyboardButton(name, callback_data=(LANGUAGE_CHOICE, code))]
         for code, name in LANGUAGE_NAMES.items()
     ]
-    choose = html.escape(text("choose_language", chat_lang(update, context)))
-    await send(update, context, choose, InlineKeyboardMarkup(rows))
+    await send(
+        update, context, own_text(update, context, "choose_language"), InlineKeyboardMarkup(rows)
+    )
 
 
 async def forget(update: Update, context: Context) -> None:
