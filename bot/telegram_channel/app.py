@@ -31,6 +31,7 @@ from telegram.ext import (
 
 from . import handlers
 from .config import TelegramSettings
+from .groups import ADDRESSED
 from .rasa_client import RasaClient
 from .texts import TEXTS, text
 
@@ -181,11 +182,12 @@ def build_application(settings: TelegramSettings) -> Application:
     )
     application.add_handler(CallbackQueryHandler(handlers.on_button))
     message = filters.UpdateType.MESSAGE
+    said_to_bot = message & ADDRESSED  # in groups, only replies to the bot and its @name
     application.add_handler(
-        MessageHandler(message & filters.TEXT & ~filters.COMMAND, handlers.on_text)
+        MessageHandler(said_to_bot & filters.TEXT & ~filters.COMMAND, handlers.on_text)
     )
-    application.add_handler(MessageHandler(message & filters.CAPTION, handlers.on_caption))
-    application.add_handler(MessageHandler(message & filters.LOCATION, handlers.on_location))
+    application.add_handler(MessageHandler(said_to_bot & filters.CAPTION, handlers.on_caption))
+    application.add_handler(MessageHandler(said_to_bot & filters.LOCATION, handlers.on_location))
     # In a private chat, what the bot cannot read gets a word on what it can. In groups
     # nothing: joins, pins, photos and commands to other bots are not addressed to it.
     private = message & filters.ChatType.PRIVATE

@@ -17,11 +17,12 @@ from contextlib import asynccontextmanager, suppress
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from common.payloads import intent_payload
 
+from .groups import without_mention
 from .images import photo_to_send
 from .rasa_client import RasaClient, RasaUnavailable
 from .render import Button, outgoing_messages
@@ -236,13 +237,18 @@ def forgotten_text(erased: dict[str, int], lang: str) -> str:
 
 async def on_text(update: Update, context: Context) -> None:
     assert update.effective_message is not None
-    await relay(update, context, update.effective_message.text or "")
+    await relay(update, context, question(update.effective_message.text or "", context))
 
 
 async def on_caption(update: Update, context: Context) -> None:
     """A photo or a document with a caption: the caption is the question."""
     assert update.effective_message is not None
-    await relay(update, context, update.effective_message.caption or "")
+    await relay(update, context, question(update.effective_message.caption or "", context))
+
+
+def question(said: str, context: Context) -> str:
+    """What the citizen asks, without the bot's @name they addressed it with in a group."""
+    return without_mention(said, context.bot.username) if context.bot.username else said
 
 
 async def on_location(update: Update, context: Context) -> None:
@@ -296,6 +302,9 @@ async def on_error(update: object, context: Context) -> None:
     """Log the failure with its traceback, the token redacted (a request URL holds it), and
     tell the citizen, who would otherwise wait for an answer that never comes."""
     error = context.error
+    if isinstance(error, Forbidden):  # the citizen blocked the bot, or it left the group
+        log.info("chat cannot be written to any more: %s", error.message)
+        return
     trace = "".join(traceback.format_exception(error)) if error else "no exception"
     log.error("error while handling an update:\n%s", trace.replace(context.bot.token, "<token>"))
     if isinstance(update, Update) and update.effective_chat is not None:

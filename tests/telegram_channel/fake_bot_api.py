@@ -1212,15 +1212,25 @@ def _is_image(data: bytes) -> bool:
 _BOT_COMMAND = re.compile(r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>])")
 
 
-def bot_command_entities(text: str) -> list[dict[str, Any]]:
-    """The bot_command entities Telegram attaches to a user's message."""
+_MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{5,32}(?!\w)")
+
+
+def user_text_entities(text: str) -> list[dict[str, Any]]:
+    """The bot_command and mention (@username) entities Telegram attaches to a user's text."""
+    found = [("bot_command", match) for match in _BOT_COMMAND.finditer(text)]
+    commands = [match.span() for _, match in found]
+    found += [
+        ("mention", match)
+        for match in _MENTION.finditer(text)
+        if not any(start <= match.start() < end for start, end in commands)
+    ]
     return [
         {
-            "type": "bot_command",
+            "type": kind,
             "offset": utf16_length(text[: match.start()]),
             "length": utf16_length(match.group(0)),
         }
-        for match in _BOT_COMMAND.finditer(text)
+        for kind, match in sorted(found, key=lambda item: item[1].start())
     ]
 
 
@@ -1288,6 +1298,7 @@ class FakeBotAPI:
         self._callback_ids = itertools.count(4_000_000_000_000_000_001)
         self._files: dict[str, _StoredFile] = {}
         self._file_counter = itertools.count(1)
+        self._blocked: set[int] = set()
         self._closing = False
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -1517,6 +1528,20 @@ class FakeBotAPI:
         parameters = {"retry_after": failure.retry_after} if failure.retry_after else None
         raise ApiError(failure.status, failure.description, parameters)
 
+    def block(self, user_id: int) -> None:
+        """The user blocks the bot: sending to their private chat gets 403, as on Telegram."""
+        self._blocked.add(user_id)
+
+    def unblock(self, user_id: int) -> None:
+        self._blocked.discard(user_id)
+
+    def _writable_chat(self, raw: str) -> dict[str, Any]:
+        """The chat to send to, unless its user blocked the bot."""
+        chat = self._resolve_chat(raw)
+        if chat["id"] in self._blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat
+
     def inject(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for getUpdates (waking a long poll); returns it with its update_id.
 
@@ -1663,13 +1688,23 @@ class FakeBotAPI:
         first_name: str = "Test",
         username: str | None = "test_user",
         language_code: str | None = "en",
+        reply_to_message_id: int | None = None,
     ) -> dict[str, Any]:
-        """An Update with a text message from a user; bot commands get bot_command entities.
-        language_code: the user's client language, as Telegram sends it."""
+        """An Update with a text message from a user; bot commands and @mentions get their
+        entities. language_code: the user's client language, as Telegram sends it;
+        reply_to_message_id: a message of the chat (the bot's or a user's) this one answers."""
         content: dict[str, Any] = {"text": text}
-        entities = bot_command_entities(text)
+        entities = user_text_entities(text)
         if entities:
             content["entities"] = entities
+        if reply_to_message_id is not None:
+            key = (chat_id, reply_to_message_id)
+            replied = self._bot_messages.get(key) or self._user_messages.get(key)
+            if replied is None:
+                raise LookupError(f"no message {reply_to_message_id} in chat {chat_id}")
+            content["reply_to_message"] = {
+                k: v for k, v in copy.deepcopy(replied).items() if k != "reply_to_message"
+            }
         return self._user_message(
             chat_id, user_id, chat_type, first_name, username, content, language_code
         )
@@ -1689,7 +1724,7 @@ class FakeBotAPI:
         edited = copy.deepcopy(original)
         edited["text"] = text
         edited.pop("entities", None)
-        entities = bot_command_entities(text)
+        entities = user_text_entities(text)
         if entities:
             edited["entities"] = entities
         edited["edit_date"] = int(time.time())
@@ -2121,7 +2156,7 @@ class FakeBotAPI:
             strict_html=self.strict_html,
         )
         markup = parse_reply_markup(args.get("reply_markup", ""))
-        chat = self._resolve_chat(args.get("chat_id", ""))
+        chat = self._writable_chat(args.get("chat_id", ""))
         reply_to = self._reply_to(args, chat["id"])
         if not text:
             raise bad_request("message must be non-empty")
@@ -2150,7 +2185,7 @@ class FakeBotAPI:
             strict_html=self.strict_html,
         )
         markup = parse_reply_markup(args.get("reply_markup", ""))
-        chat = self._resolve_chat(args.get("chat_id", ""))
+        chat = self._writable_chat(args.get("chat_id", ""))
         reply_to = self._reply_to(args, chat["id"])
         if isinstance(photo, UploadedFile):
             if not _is_image(photo.data):
@@ -2177,7 +2212,7 @@ class FakeBotAPI:
         action = args.get("action", "").strip().lower()
         if action not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
-        self._resolve_chat(args.get("chat_id", ""))
+        self._writable_chat(args.get("chat_id", ""))
         return True
 
     async def _answer_callback_query(

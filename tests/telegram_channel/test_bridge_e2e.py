@@ -27,6 +27,7 @@ from tests.telegram_channel.fake_bot_api import FakeBotAPI, RecordedRequest
 
 TOKEN = "123456789:AAHfakeTokenForLocalTestsOnly0123456"
 RASA_TIMEOUT_SECONDS = 6
+BOT = "@fake_test_bot"  # the fake's bot: in groups, citizens name it or reply to it
 
 
 class FakeInThread:
@@ -236,7 +237,11 @@ def test_updates_not_addressed_to_the_bot_get_no_reply(
     [answer] = chat.say("how much does a passport cost?")
     assert "WDD" in answer.params["text"]
     telegram.inject(
-        "text_message", group.id, "how much is a driving licence?", user_id=81, chat_type="group"
+        "text_message",
+        group.id,
+        f"{BOT} how much is a driving licence?",
+        user_id=81,
+        chat_type="group",
     )
     [group_answer] = group.replies()
     assert "WDD" in group_answer.params["text"]
@@ -349,7 +354,7 @@ def test_in_a_forum_topic_the_answer_goes_to_that_topic(
 
     def ask_in_topic() -> None:
         update = fake.text_message(
-            forum, "how much does a passport cost?", user_id=97, chat_type="supergroup"
+            forum, f"{BOT} how much does a passport cost?", user_id=97, chat_type="supergroup"
         )
         update["message"].update(message_thread_id=7, is_topic_message=True)
         update["message"]["chat"]["is_forum"] = True
@@ -467,15 +472,80 @@ def test_in_groups_each_user_has_their_own_conversation(
 ) -> None:
     group = -100_555
     telegram.inject(
-        "text_message", group, "documents for a passport", user_id=71, chat_type="group"
+        "text_message", group, f"{BOT} documents for a passport", user_id=71, chat_type="group"
     )
     telegram.messages_to(group, 1)
-    telegram.inject("text_message", group, "and how much is it?", user_id=72, chat_type="group")
+    telegram.inject(
+        "text_message", group, f"{BOT} and how much is it?", user_id=72, chat_type="group"
+    )
     records = telegram.messages_to(group, 2)
     # The second user has no service in context: the assistant asks which one.
     assert "WDD" not in records[1].params["text"]
     service = tracker(stack, f"telegram-{group}-71")["slots"]["service_id"]
     assert service == "passport"
+
+
+def test_in_a_group_only_what_is_said_to_the_bot_is_answered(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    """The fake delivers every group message, as Telegram does to a bot that is admin or has
+    privacy mode off: members talking among themselves get no answer from the bot."""
+    group = -500_000 - Chat(telegram).id
+    telegram.inject("text_message", group, "how much is a passport?", user_id=81, chat_type="group")
+    telegram.inject(
+        "text_message",
+        group,
+        f"{BOT} what do I need for a passport?",
+        user_id=81,
+        chat_type="group",
+    )
+    [answer] = telegram.messages_to(group, 1)
+    documents = stack.registry("/v1/services/passport")["required_evidence"]
+    assert documents[0] in answer.params["text"]
+    message_id = answer.response["result"]["message_id"]
+    telegram.inject(
+        "text_message",
+        group,
+        "and how much is it?",
+        user_id=81,
+        chat_type="group",
+        reply_to_message_id=message_id,
+    )
+    [fees] = telegram.messages_to(group, 2)[1:]
+    assert "WDD" in fees.params["text"]
+    said = [
+        event["text"]
+        for event in tracker(stack, f"telegram-{group}-81")["events"]
+        if event["event"] == "user"
+    ]
+    assert said == ["what do I need for a passport?", "and how much is it?"]
+
+
+def test_a_citizen_who_blocked_the_bot_is_not_written_to_again_and_is_answered_after_unblocking(
+    stack: Stack, telegram: FakeInThread
+) -> None:
+    chat = Chat(telegram)
+    fake = telegram.fake
+    telegram.call(fake.block, chat.id)
+    telegram.inject("text_message", chat.id, "how much does a passport cost?")
+
+    def refused() -> list[RecordedRequest]:
+        return [
+            r
+            for r in telegram.call(fake.calls, "sendMessage")
+            if r.params.get("chat_id") == chat.id and r.status == 403
+        ]
+
+    deadline = time.monotonic() + 60
+    while not refused() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1)  # the error handler has had its chance to write ("something went wrong")
+    telegram.call(fake.unblock, chat.id)
+    [answer] = chat.say("how much does a passport cost?")
+    assert "WDD" in answer.params["text"]
+    assert len(refused()) == 1  # the answer only: no apology to a chat that refuses messages
+    bridge_log = (stack.var_dir / "logs" / "telegram.log").read_text(errors="replace")
+    assert "bot was blocked by the user" in bridge_log
 
 
 def test_a_429_from_telegram_is_retried_after_retry_after(
@@ -647,11 +717,12 @@ def test_every_request_the_bridge_made_is_within_the_bot_api_limits(
     assert len(requests) > 100
     for request in requests:
         where = f"{request.method}: {request.params}"
-        # Only the failures the tests asked the fake for (429, 502), a double tap's edit, and
-        # the polling bridge's conflict once the webhook test's bridge set a webhook.
+        # Only the failures the tests asked the fake for (429, 502, a citizen who blocked the
+        # bot), a double tap's edit, and the polling bridge's conflict once the webhook test's
+        # bridge set a webhook.
         assert (
             request.ok
-            or request.status in (429, 502)
+            or request.status in (403, 429, 502)
             or "not modified" in (request.description or "")
             or (request.method == "getUpdates" and request.status == 409)
         ), where

@@ -3,6 +3,7 @@ what the end-to-end tests cannot make the real assistant do (fail unexpectedly, 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
 
 from bot.telegram_channel import handlers
 from bot.telegram_channel.app import build_application
@@ -27,10 +28,14 @@ class ScriptedRasa:
     """A Rasa client that answers every message with the same replies, or fails as no handler
     expects, with the token in its message (as a failed request's URL would carry it)."""
 
-    def __init__(self, replies: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, replies: list[dict[str, Any]] | None = None, thinking_seconds: float = 0
+    ) -> None:
         self.replies = replies
+        self.thinking_seconds = thinking_seconds
 
     async def send(self, sender_id: str, message: str) -> list[dict[str, Any]]:
+        await asyncio.sleep(self.thinking_seconds)
         if self.replies is None:
             raise RuntimeError(f"unexpected failure calling /bot{DEFAULT_TOKEN}/sendMessage")
         return self.replies
@@ -89,3 +94,29 @@ async def test_an_image_on_a_private_host_is_uploaded_not_passed_to_telegram(
         [photo] = fake.sent("sendPhoto")
     assert url not in str(photo.params)
     assert [f.data for f in photo.files.values()] == [PNG]
+
+
+async def test_typing_under_way_when_the_answer_comes_is_let_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outcomes: list[str] = []
+    send_chat_action = ExtBot.send_chat_action
+
+    async def slow_chat_action(self: ExtBot, *args: Any, **kwargs: Any) -> bool:
+        try:
+            await asyncio.sleep(0.3)  # a slow network: the answer is ready before Telegram's
+            result = await send_chat_action(self, *args, **kwargs)
+        except asyncio.CancelledError:
+            outcomes.append("cancelled")
+            raise
+        outcomes.append("finished")
+        return result
+
+    monkeypatch.setattr(ExtBot, "send_chat_action", slow_chat_action)
+    rasa = ScriptedRasa([{"text": "A passport costs 80 WDD."}], thinking_seconds=0.1)
+    async with FakeBotAPI(token=DEFAULT_TOKEN) as fake:
+        async with bridge(fake, rasa, tmp_path / "state.pickle") as application:
+            await citizen_says(application, fake, "how much is a passport?")
+        [answer] = fake.sent("sendMessage")
+    assert outcomes == ["finished"]
+    assert answer.params["text"] == "A passport costs 80 WDD."

@@ -16,7 +16,14 @@ import telegram
 from aiohttp import web
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.helpers import escape_markdown
 
@@ -447,6 +454,40 @@ async def test_text_message_update_parses_in_ptb(bot: telegram.Bot, fake: FakeBo
     assert message.chat.type == "supergroup"
     assert message.from_user.id == 7
     assert message.parse_entity(message.entities[0]) == "/start@fake_test_bot"
+
+
+async def test_mentions_and_replies_to_the_bot_in_a_group(
+    bot: telegram.Bot, fake: FakeBotAPI
+) -> None:
+    sent = await bot.send_message(-100123, "Hello group")
+    said = fake.text_message(
+        -100123,
+        "@fake_test_bot and the fees? /help",
+        user_id=7,
+        chat_type="supergroup",
+        reply_to_message_id=sent.message_id,
+    )
+    message = Update.de_json({"update_id": 1, **said}, bot).message
+    assert [(e.type, message.parse_entity(e)) for e in message.entities] == [
+        ("mention", "@fake_test_bot"),
+        ("bot_command", "/help"),
+    ]
+    assert message.reply_to_message.from_user.is_bot
+    assert message.reply_to_message.text == "Hello group"
+    with pytest.raises(LookupError):
+        fake.text_message(-100123, "hm", user_id=7, chat_type="supergroup", reply_to_message_id=99)
+
+
+async def test_a_user_who_blocked_the_bot_cannot_be_written_to(
+    bot: telegram.Bot, fake: FakeBotAPI
+) -> None:
+    fake.block(CHAT)
+    with pytest.raises(Forbidden, match="bot was blocked by the user"):
+        await bot.send_message(CHAT, "hello")
+    with pytest.raises(Forbidden):
+        await bot.send_chat_action(CHAT, "typing")
+    fake.unblock(CHAT)
+    assert (await bot.send_message(CHAT, "hello again")).text == "hello again"
 
 
 async def test_other_update_builders_parse_in_ptb(bot: telegram.Bot, fake: FakeBotAPI) -> None:
