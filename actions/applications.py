@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from common.languages import EASTERN_DIGITS
 from common.references import APPLICATION_REFERENCE
 
+from . import formatting
 from .common import (
     RegistryAction,
     conversation_lang,
@@ -112,10 +113,11 @@ class ActionReportApplicationStatus(RegistryAction):
             reference=reference,
             service=application["service"]["title"],
             status=application["status_label"],
-            description=application["status_description"],
+            # The office's note says what the status means for this application; the status's
+            # general description only when there is none (both said the same thing twice).
+            details=application["note"] or application["status_description"],
             office=application["office"]["name"],
-            updated_on=application["updated_on"],
-            note=application["note"],
+            updated_on=formatting.long_date(application["updated_on"], lang),
             json_message={"service_id": service_id, "topic": "application_status", "lang": lang},
         )
         return [

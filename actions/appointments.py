@@ -15,6 +15,7 @@ from rasa_sdk.forms import FormValidationAction
 from common.languages import EASTERN_DIGITS
 from common.payloads import intent_payload
 
+from . import formatting
 from .common import (
     RegistryAction,
     conversation_lang,
@@ -137,7 +138,10 @@ class ValidateAppointmentForm(QuestionsAnsweredForm):
             dispatcher.utter_message(response="utter_date_not_bookable", reason=str(exc))
             return {"appointment_date": None}
         if not free or not free[0]["times"]:
-            dispatcher.utter_message(response="utter_date_full", date=day)
+            lang = conversation_lang(tracker)
+            dispatcher.utter_message(
+                response="utter_date_full", date=formatting.long_date(day, lang)
+            )
             return {"appointment_date": None}
         return {"appointment_date": day}
 
@@ -217,7 +221,8 @@ class ActionAskAppointmentDate(RegistryAction):
         days = await registry.get_free_slots(
             tracker.get_slot("office_id"), tracker.get_slot("service_id"), days=14
         )
-        choices = [(d["date"], d["date"]) for d in days if d["times"]]
+        lang = conversation_lang(tracker)
+        choices = [(d["date"], formatting.short_date(d["date"], lang)) for d in days if d["times"]]
         dispatcher.utter_message(
             response="utter_ask_appointment_date",
             buttons=choice_buttons(choices, "appointment_date"),
@@ -236,10 +241,11 @@ class ActionAskAppointmentTime(RegistryAction):
         days = await registry.get_free_slots(
             tracker.get_slot("office_id"), tracker.get_slot("service_id"), day=day
         )
-        choices = [(t, t) for t in days[0]["times"]] if days else []
+        lang = conversation_lang(tracker)
+        choices = [(t, formatting.clock(t, lang)) for t in days[0]["times"]] if days else []
         dispatcher.utter_message(
             response="utter_ask_appointment_time",
-            date=day,
+            date=formatting.long_date(day, lang),
             buttons=choice_buttons(choices, "appointment_time"),
         )
         return []
@@ -255,16 +261,17 @@ class ActionAskAppointmentConfirmed(RegistryAction):
         lang = conversation_lang(tracker)
         service = await registry.get_service(tracker.get_slot("service_id"), lang)
         office = await registry.get_office(tracker.get_slot("office_id"), lang)
+        day = tracker.get_slot("appointment_date")
         dispatcher.utter_message(
             response="utter_ask_appointment_confirmed",
-            service=service["title"] if service else tracker.get_slot("service_id"),
+            service=formatting.subject(service["title"], lang)
+            if service
+            else tracker.get_slot("service_id"),
             office=office["name"] if office else tracker.get_slot("office_id"),
-            date=tracker.get_slot("appointment_date"),
-            time=tracker.get_slot("appointment_time"),
-            buttons=[
-                {"title": "✔", "payload": "/affirm"},
-                {"title": "✘", "payload": "/deny"},
-            ],
+            date=formatting.long_date(day, lang),
+            # Also as the form asks it to be typed (2026-12-03): the very value to check.
+            iso_date=day,
+            time=formatting.clock(tracker.get_slot("appointment_time"), lang),
         )
         return []
 
@@ -319,11 +326,11 @@ class ActionBookAppointment(RegistryAction):
         dispatcher.utter_message(
             response="utter_appointment_booked",
             reference=appointment["reference"],
-            service=appointment["service"]["title"],
+            service=formatting.subject(appointment["service"]["title"], lang),
             office=appointment["office"]["name"],
             address=appointment["office"]["address"],
-            date=appointment["date"],
-            time=appointment["time"],
+            date=formatting.long_date(appointment["date"], lang),
+            time=formatting.clock(appointment["time"], lang),
             json_message=service_payload(appointment["service"]["identifier"], "appointment", lang),
         )
         return [*clear_booking(), SlotSet("appointment_reference", appointment["reference"])]
@@ -379,8 +386,8 @@ class ActionCancelAppointment(RegistryAction):
             response="utter_appointment_cancelled",
             reference=reference,
             office=appointment["office"]["name"],
-            date=appointment["date"],
-            time=appointment["time"],
+            date=formatting.long_date(appointment["date"], lang),
+            time=formatting.clock(appointment["time"], lang),
         )
         return [SlotSet("appointment_reference", None)]
 

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from common.payloads import intent_payload
 
+from . import formatting
 from .common import RegistryAction, conversation_lang, latest_entity, latest_text
 from .registry_client import registry
 
@@ -42,23 +43,22 @@ class ActionAnswerLifeEvent(RegistryAction):
             ]
             dispatcher.utter_message(response="utter_ask_which_life_event", buttons=buttons)
             return []
-        steps = "\n".join(
-            f"{s['step']}. {s['title']} ({s['competent_authority']['name']})"
-            for s in event["services"]
-        )
         service_ids = [s["identifier"] for s in event["services"]]
+        # The steps are said once, as numbered buttons in order (a list in the text too showed
+        # every service twice); the text names the agencies they take, each once.
         buttons = [
             {
-                "title": s["title"],
+                "title": f"{s['step']}. {s['title']}",
                 "payload": intent_payload("ask_overview", service=s["identifier"]),
             }
             for s in event["services"]
         ]
+        agencies = dict.fromkeys(s["competent_authority"]["name"] for s in event["services"])
         dispatcher.utter_message(
             response="utter_life_event",
             title=event["title"],
             description=event["description"],
-            steps=steps,
+            agencies=formatting.bullets(list(agencies)),
             buttons=buttons,
             json_message={
                 "life_event": event["identifier"],

@@ -73,7 +73,7 @@ def render_topic(
 ) -> dict[str, Any]:
     """Response name and variables for one topic of one service."""
     title = service["title"]
-    variables: dict[str, Any] = {"title": title}
+    variables: dict[str, Any] = {"title": title, "subject": formatting.subject(title, lang)}
     if topic == "overview":
         variables |= {
             "agency": service["competent_authority"]["name"],

@@ -159,6 +159,8 @@ class Catalogue:
             detail[key] = localise(service[key], lang)
         detail["processing_time"] = localise(service["processing_time"], lang)
         detail["how_to_apply"] = localise(service["how_to_apply"], lang)
+        # The country's currency as answers say it: its name and the word after an amount.
+        detail["currency"] = localise(self.country["currency"], lang)
         detail["related_services"] = [
             self.service_reference(rid, lang) for rid in service.get("related_services", [])
         ]

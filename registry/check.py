@@ -3,7 +3,9 @@
 Loads it as the registry does (every file against its schema, every reference between files),
 then says what a citizen would miss: a service that no office handles (no office to send
 them to, no appointment to book), a service or life event without keywords in a language
-(the recogniser learns its names from them), an agency without offices. Exits 1 on an error,
+(the recogniser learns its names from them), an agency without offices, a service dearer
+online than at the counter (everywhere else online costs the same or less: likely a typo).
+Exits 1 on an error,
 0 otherwise (warnings are printed).
 """
 
@@ -27,6 +29,9 @@ def warnings_of(catalogue: Catalogue) -> list[str]:
         for lang in LANGUAGES:
             if not service.get("keywords", {}).get(lang):
                 found.append(f"service {sid}: no {lang} keywords (the recogniser learns them)")
+        cost = {ch["channel"]: float(ch["cost"]["amount"]) for ch in service["channels"]}
+        if cost.get("online", 0) > cost.get("in_person", float("inf")):
+            found.append(f"service {sid}: dearer online than in person (channels: cost)")
     for eid, event in sorted(catalogue.life_events.items()):
         for lang in LANGUAGES:
             if not event.get("keywords", {}).get(lang):

@@ -206,9 +206,34 @@ class Application(Model):
         return value
 
 
+# CLDR plural categories: which form of a word follows a number, by the language's rules.
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+
+
+class UnitForms(BaseModel):
+    """A word said after an amount, in each plural form its language uses ("other" at least)."""
+
+    en: dict[StrictStr, Text]
+    fr: dict[StrictStr, Text]
+    ar: dict[StrictStr, Text]
+
+    @validator("en", "fr", "ar")
+    def _plural_forms(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = set(value) - set(PLURAL_CATEGORIES)
+        if unknown:
+            raise ValueError(f"unknown plural forms {sorted(unknown)}: use {PLURAL_CATEGORIES}")
+        if "other" not in value:
+            raise ValueError("the form 'other' is required")
+        return value
+
+    class Config:
+        extra = Extra.forbid
+
+
 class Currency(Model):
     code: StrictStr
     name: Texts
+    unit: UnitForms
 
 
 class Country(Model):

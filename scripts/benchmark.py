@@ -227,8 +227,8 @@ def texts(reply: Reply) -> str:
 
 
 def mentions_fee(reply: Reply) -> bool:
-    """The answer really came from the registry: fees are in Wadi dinars (WDD)."""
-    return "WDD" in texts(reply)
+    """The answer really came from the registry: its fees, in dinars ("80 dinars")."""
+    return "dinars" in texts(reply)
 
 
 def has_text(reply: Reply) -> bool:
@@ -496,7 +496,7 @@ Failed or unexpected replies during the measured runs: {total_errors}.
   which its default bot does not need). All on free ports on 127.0.0.1.
 - **REST round trip**: `POST /webhooks/rest/webhook` with aiohttp, from the same machine.
   - Messages: this assistant is asked "{PROJECT_MESSAGE}": a custom action looks the fee up in
-    the registry, and every reply is checked to contain "WDD" (the currency of the fees), so it
+    the registry, and every reply is checked to contain "dinars" (the currency of the fees), so it
     really went through the action server and the registry. The baseline is sent
     "{BASELINE_MESSAGE}" (every reply checked to contain text).
   - Per run: {WARMUP_REQUESTS} warm-up requests (not counted); then **1 conversation at a

@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,6 +38,7 @@ from actions.applications import (
     reference_problem,
 )
 from actions.appointments import (
+    ActionAskAppointmentConfirmed,
     ActionAskAppointmentDate,
     ActionAskOfficeId,
     ActionBookAppointment,
@@ -112,8 +113,9 @@ def offices_handling(service_id: str) -> set[str]:
     return {oid for oid, office in OFFICES.items() if service_id in office["services"]}
 
 
-def fee_text(amount: float, currency: str) -> str:
-    return f"{amount:.3f} {currency}"
+def fee_text(amount: float) -> str:
+    """An amount as an English answer says it: no needless decimals, the currency's word."""
+    return f"{amount:g} {'dinar' if amount == 1 else 'dinars'}"
 
 
 # Talking to an action ------------------------------------------------------------------------
@@ -379,10 +381,7 @@ async def test_service_question_answers_the_topic_with_registry_facts(
             passport["output"]["en"],
         ],
         "documents": [f"- {doc['en']}" for doc in passport["required_evidence"]],
-        "fees": [
-            fee_text(channel["cost"]["amount"], channel["cost"]["currency"])
-            for channel in passport["channels"]
-        ],
+        "fees": [fee_text(channel["cost"]["amount"]) for channel in passport["channels"]],
         "processing_time": [passport["processing_time"]["description"]["en"]],
         "offices": [OFFICES[oid]["name"]["en"] for oid in sorted(offices_handling("passport"))],
         "eligibility": [f"- {rule['en']}" for rule in passport["eligibility"]],
@@ -454,18 +453,30 @@ async def test_the_nearest_offices_handle_the_service_in_the_conversation(
     assert not any(OFFICES[o]["name"]["en"] in said for o in others)
 
 
-async def test_fees_are_written_with_three_decimals_and_the_currency(
-    live_registry: LiveRegistry,
+@pytest.mark.parametrize(
+    ("lang", "title", "lines"),
+    [
+        ("en", "Fees for the passport:", ["In person: 80 dinars", "Online: 75 dinars"]),
+        ("fr", "Coût de la démarche « Passeport » :", ["Sur place: 80 dinars"]),
+        ("ar", "تكلفة خدمة «جواز السفر»:", ["حضوريا: 80 دينارا", "عبر الإنترنت: 75 دينارا"]),
+    ],
+)
+async def test_fees_are_said_in_a_sentence_without_needless_decimals_in_the_currencys_word(
+    live_registry: LiveRegistry, lang: str, title: str, lines: list[str]
 ) -> None:
     reply = await run_action(
         ActionAnswerServiceQuestion(),
         text="how much is a passport",
         intent="ask_fees",
         entities={"service": "passport"},
+        slots={"lang": lang},
     )
 
-    assert "In person: 80.000 WDD" in reply.only["fees"]
-    assert "Online: 75.000 WDD" in reply.only["fees"]
+    said = reply.text()
+    assert said.startswith(title)
+    for line in lines:
+        assert line in reply.only["fees"]
+    assert "WDD" not in said and "80.000" not in said
 
 
 async def test_offices_answer_lists_only_offices_that_handle_the_service(
@@ -497,7 +508,7 @@ async def test_french_conversation_gets_french_facts_and_french_payload(
     )
 
     assert reply.only["title"] == SERVICES["passport"]["title"]["fr"]
-    assert "Sur place: 80.000 WDD" in reply.only["fees"]
+    assert "Sur place: 80 dinars" in reply.only["fees"]
     assert reply.only["custom"] == {"service_id": "passport", "topic": "fees", "lang": "fr"}
 
 
@@ -592,7 +603,7 @@ async def test_misspelled_service_in_free_text_is_found_by_the_registry_search(
 
     assert reply.only["response"] == "utter_service_fees"
     assert reply.only["custom"] == {"service_id": "passport", "topic": "fees", "lang": "en"}
-    assert "80.000 WDD" in reply.text()
+    assert "80 dinars" in reply.text()
 
 
 async def test_misspelled_service_entity_is_resolved_by_the_registry_search(
@@ -639,8 +650,14 @@ async def test_life_event_entity_lists_its_services_in_the_registry_order(
         "service_ids": event["services"],
         "lang": "en",
     }
-    first = SERVICES[event["services"][0]]
-    assert f"1. {first['title']['en']}" in reply.text()
+    # Each step once: a numbered button in order, not a list in the text too.
+    titles = [SERVICES[sid]["title"]["en"] for sid in event["services"]]
+    assert [b["title"] for b in message["buttons"]] == [
+        f"{n}. {title}" for n, title in enumerate(titles, start=1)
+    ]
+    assert not any(title in reply.text() for title in titles)
+    for agency in {SERVICES[sid]["competent_authority"] for sid in event["services"]}:
+        assert AGENCIES[agency]["name"]["en"] in reply.text()
     assert reply.button_payloads[0] == f'/ask_overview{{"service": "{event["services"][0]}"}}'
     assert reply.slot_sets == {"life_event_id": "having-a-baby"}
 
@@ -837,7 +854,13 @@ async def test_status_report_gives_every_seeded_application_its_registry_status(
         assert message["status"] == STATUSES[application["status"]]["label"]["en"]
         assert message["service"] == SERVICES[application["service"]]["title"]["en"]
         assert message["office"] == OFFICES[application["office"]]["name"]["en"]
-        assert message["note"] == application["note"]["en"]
+        # The office's note, not the status's general description too (it said it twice).
+        note = application.get("note")
+        status = STATUSES[application["status"]]
+        assert message["details"] == (note or status["description"])["en"]
+        assert (status["description"]["en"] in reply.text()) == (note is None)
+        updated = application["updated_on"]
+        assert f"Last update: {updated:%A}, {updated.day} {updated:%B %Y}." in reply.text()
         assert message["custom"] == {
             "service_id": application["service"],
             "topic": "application_status",
@@ -977,6 +1000,36 @@ async def test_date_question_offers_days_that_have_free_slots(
         assert day, payload
         free = await registry.get_free_slots(PASSPORT_OFFICE, "passport", day=day.group(1))
         assert free[0]["times"]
+
+
+async def test_date_buttons_show_the_day_with_its_weekday(live_registry: LiveRegistry) -> None:
+    slots = {"service_id": "passport", "office_id": PASSPORT_OFFICE, "lang": "fr"}
+    reply = await run_action(ActionAskAppointmentDate(), slots=slots)
+
+    for button in reply.only["buttons"]:
+        day = date.fromisoformat(re.search(r"\d{4}-\d{2}-\d{2}", button["payload"]).group())
+        weekday = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."][day.weekday()]
+        assert button["title"].startswith(f"{weekday} {day.day} "), button
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "yes", "no"),
+    [
+        ("en", "for the passport at ", "Yes, book it", "No, don't book"),
+        ("fr", "le mardi 15 décembre 2026 (2026-12-15) à 09:30 ?", "Oui, réservez", "Non"),
+        ("ar", "الثلاثاء، 15 ديسمبر 2026", "نعم، احجز الموعد", "لا، لا تحجز"),
+    ],
+)
+async def test_the_booking_is_confirmed_with_the_weekday_and_buttons_in_words(
+    live_registry: LiveRegistry, lang: str, said: str, yes: str, no: str
+) -> None:
+    slots = {**booking_slots("2026-12-15", "09:30", None), "lang": lang}
+    reply = await run_action(ActionAskAppointmentConfirmed(), slots=slots)
+
+    assert said in reply.text()
+    buttons = variation("utter_ask_appointment_confirmed", lang)["buttons"]
+    assert [b["payload"] for b in buttons] == ["/affirm", "/deny"]
+    assert buttons[0]["title"] == yes and buttons[1]["title"].startswith(no)
 
 
 async def test_appointment_form_accepts_an_office_button(live_registry: LiveRegistry) -> None:
@@ -1277,7 +1330,9 @@ async def test_cancel_cancels_once_and_then_says_already_cancelled(
 
     first = await run_action(ActionCancelAppointment(), slots={"appointment_reference": reference})
     assert first.only["response"] == "utter_appointment_cancelled"
-    assert (first.only["date"], first.only["time"]) == (day, times[0])
+    weekday = f"{date.fromisoformat(day):%A}"  # the day said with its weekday
+    assert first.only["date"].startswith(f"{weekday}, ")
+    assert first.only["time"] == times[0]
     assert first.only["office"] == OFFICES[PASSPORT_OFFICE]["name"]["en"]
     assert reference in first.text()
     assert first.slot_sets == {"appointment_reference": None}
@@ -1731,7 +1786,7 @@ async def test_an_answer_reads_in_the_conversations_language(
         slots={"lang": lang},
     )
 
-    said = reply.text()
-    assert SERVICES["passport"]["title"][lang] in said
+    said = reply.text().casefold()  # "Fees for the passport"
+    assert SERVICES["passport"]["title"][lang].casefold() in said
     others = {"en", "fr", "ar"} - {lang}
-    assert not any(SERVICES["passport"]["title"][o] in said for o in others)
+    assert not any(SERVICES["passport"]["title"][o].casefold() in said for o in others)

@@ -354,6 +354,19 @@ async def test_service_detail_has_every_cpsv_ap_part(
     assert "studying-abroad" in {e["identifier"] for e in body["life_events"]}
 
 
+async def test_service_detail_says_the_currency_in_the_language_asked(
+    registry_client: TestClient,
+) -> None:
+    body = await expect_json(
+        await registry_client.get("/v1/services/passport", params={"lang": "fr"}), 200
+    )
+    assert body["currency"] == {
+        "code": "WDD",
+        "name": "dinar wadien",
+        "unit": {"one": "dinar", "other": "dinars"},
+    }
+
+
 async def test_service_detail_in_arabic_translates_nested_text(registry_client: TestClient) -> None:
     body = await expect_json(
         await registry_client.get("/v1/services/passport", params={"lang": "ar"}), 200

@@ -46,3 +46,21 @@ def test_a_broken_file_is_an_error_naming_the_file_and_field(catalogue_dir: Path
     result = check(catalogue_dir)
     assert result.returncode == 1
     assert "passport.yml" in result.stdout and "channels.0.cost.amount" in result.stdout
+
+
+def test_a_service_dearer_online_than_at_the_counter_is_reported(catalogue_dir: Path) -> None:
+    path = catalogue_dir / "services" / "passport.yml"
+    path.write_text(path.read_text("utf-8").replace("amount: 75.000", "amount: 95.000"), "utf-8")
+    result = check(catalogue_dir)
+    assert result.returncode == 0
+    assert "service passport: dearer online than in person" in result.stdout
+
+
+def test_a_currency_word_without_its_other_plural_form_is_an_error(catalogue_dir: Path) -> None:
+    path = catalogue_dir / "country.yml"
+    path.write_text(
+        path.read_text("utf-8").replace("{one: dinar, other: dinars}", "{one: dinar}", 1), "utf-8"
+    )
+    result = check(catalogue_dir)
+    assert result.returncode == 1
+    assert "country.yml" in result.stdout and "currency.unit.en" in result.stdout

@@ -8,7 +8,8 @@ from .conftest import Conversation, Stack
 
 def fee_text(stack: Stack, service_id: str, lang: str) -> tuple[str, str]:
     service = stack.registry(f"/v1/services/{service_id}?lang={lang}")
-    return service["title"], f"{service['channels'][0]['cost']['amount']:.3f}"
+    amount = f"{service['channels'][0]['cost']['amount']:g}"
+    return service["title"], amount.replace(".", ",") if lang == "fr" else amount
 
 
 def test_a_french_question_gets_a_french_answer(stack: Stack, conversation: Conversation) -> None:

@@ -142,7 +142,7 @@ def test_a_service_question_is_answered_with_registry_facts(
     chat = Chat(telegram)
     [reply] = chat.say("how much does a passport cost?")
     fee = stack.registry("/v1/services/passport")["channels"][0]["cost"]["amount"]
-    assert f"{fee:.3f} WDD" in reply.params["text"]
+    assert f"{fee:g} dinars" in reply.params["text"]
     assert reply.params["parse_mode"] == "HTML"
     assert "service_id" not in reply.params["text"]  # the answer contract is not shown
     typing = telegram.call(telegram.fake.sent, "sendChatAction")
@@ -235,7 +235,7 @@ def test_updates_not_addressed_to_the_bot_get_no_reply(
     )
     # The next message each chat gets is the answer to its next question, nothing before it.
     [answer] = chat.say("how much does a passport cost?")
-    assert "WDD" in answer.params["text"]
+    assert "dinars" in answer.params["text"]
     telegram.inject(
         "text_message",
         group.id,
@@ -244,14 +244,14 @@ def test_updates_not_addressed_to_the_bot_get_no_reply(
         chat_type="group",
     )
     [group_answer] = group.replies()
-    assert "WDD" in group_answer.params["text"]
+    assert "dinars" in group_answer.params["text"]
 
 
 def test_a_photo_caption_is_read_as_the_question(telegram: FakeInThread, stack: Stack) -> None:
     chat = Chat(telegram)
     telegram.inject("photo_message", chat.id, caption="how much does a passport cost?")
     [reply] = chat.replies()
-    assert "WDD" in reply.params["text"]
+    assert "dinars" in reply.params["text"]
 
 
 def test_an_unknown_command_points_to_help(telegram: FakeInThread, stack: Stack) -> None:
@@ -277,7 +277,7 @@ def test_a_tap_then_a_text_at_once_are_answered_in_that_order(
     tap_answer, text_answer = chat.replies(2)
     documents = stack.registry("/v1/services/passport")["required_evidence"]
     assert documents[0] in tap_answer.params["text"]
-    assert "WDD" in text_answer.params["text"]
+    assert "dinars" in text_answer.params["text"]
 
 
 @pytest.mark.parametrize(("language_code", "word"), [("fr", "Bonjour"), ("ar", "مرحبا")])
@@ -363,7 +363,7 @@ def test_in_a_forum_topic_the_answer_goes_to_that_topic(
     telegram.call(ask_in_topic)
     [answer] = telegram.messages_to(forum, 1)
     assert answer.params.get("message_thread_id") == 7
-    assert "WDD" in answer.params["text"]
+    assert "dinars" in answer.params["text"]
     typing = [r for r in telegram.call(fake.sent, "sendChatAction") if r.params["chat_id"] == forum]
     assert typing and all(r.params.get("message_thread_id") == 7 for r in typing)
 
@@ -480,7 +480,7 @@ def test_in_groups_each_user_has_their_own_conversation(
     )
     records = telegram.messages_to(group, 2)
     # The second user has no service in context: the assistant asks which one.
-    assert "WDD" not in records[1].params["text"]
+    assert "dinars" not in records[1].params["text"]
     service = tracker(stack, f"telegram-{group}-71")["slots"]["service_id"]
     assert service == "passport"
 
@@ -512,7 +512,7 @@ def test_in_a_group_only_what_is_said_to_the_bot_is_answered(
         reply_to_message_id=message_id,
     )
     [fees] = telegram.messages_to(group, 2)[1:]
-    assert "WDD" in fees.params["text"]
+    assert "dinars" in fees.params["text"]
     said = [
         event["text"]
         for event in tracker(stack, f"telegram-{group}-81")["events"]
@@ -542,7 +542,7 @@ def test_a_citizen_who_blocked_the_bot_is_not_written_to_again_and_is_answered_a
     time.sleep(1)  # the error handler has had its chance to write ("something went wrong")
     telegram.call(fake.unblock, chat.id)
     [answer] = chat.say("how much does a passport cost?")
-    assert "WDD" in answer.params["text"]
+    assert "dinars" in answer.params["text"]
     assert len(refused()) == 1  # the answer only: no apology to a chat that refuses messages
     bridge_log = (stack.var_dir / "logs" / "telegram.log").read_text(errors="replace")
     assert "bot was blocked by the user" in bridge_log
@@ -556,7 +556,7 @@ def test_a_429_from_telegram_is_retried_after_retry_after(
     [reply] = chat.say("how much does a passport cost?")
     refused = [r for r in telegram.call(telegram.fake.calls, "sendMessage") if r.status == 429]
     assert refused and reply.timestamp - refused[-1].timestamp >= 2
-    assert "WDD" in reply.params["text"]
+    assert "dinars" in reply.params["text"]
 
 
 def test_a_429_on_one_chat_does_not_hold_up_another(stack: Stack, telegram: FakeInThread) -> None:
@@ -597,7 +597,7 @@ def test_telegram_server_errors_are_retried_with_backoff(
     [reply] = chat.say("how much does a passport cost?")
     failed = [r for r in telegram.call(telegram.fake.calls, "sendMessage") if r.status == 502]
     assert len(failed) == 2
-    assert "WDD" in reply.params["text"]
+    assert "dinars" in reply.params["text"]
 
 
 def bridge_process(stack: Stack) -> psutil.Process:
@@ -630,7 +630,7 @@ def test_rasa_stopped_mid_conversation_gives_an_apology_then_service(
         rasa.send_signal(signal.SIGCONT)
     # The bridge kept running: once Rasa is back, the next question gets a normal answer.
     [answer] = chat.say("how much does a driving licence cost?")
-    assert "WDD" in answer.params["text"]
+    assert "dinars" in answer.params["text"]
 
 
 def test_the_token_never_appears_in_logs(stack: Stack) -> None:

@@ -113,10 +113,10 @@ async def test_typing_under_way_when_the_answer_comes_is_let_finish(
         return result
 
     monkeypatch.setattr(ExtBot, "send_chat_action", slow_chat_action)
-    rasa = ScriptedRasa([{"text": "A passport costs 80 WDD."}], thinking_seconds=0.1)
+    rasa = ScriptedRasa([{"text": "A passport costs 80 dinars."}], thinking_seconds=0.1)
     async with FakeBotAPI(token=DEFAULT_TOKEN) as fake:
         async with bridge(fake, rasa, tmp_path / "state.pickle") as application:
             await citizen_says(application, fake, "how much is a passport?")
         [answer] = fake.sent("sendMessage")
     assert outcomes == ["finished"]
-    assert answer.params["text"] == "A passport costs 80 WDD."
+    assert answer.params["text"] == "A passport costs 80 dinars."

@@ -27,11 +27,11 @@ def test_text_is_escaped_for_html_so_fees_and_underscores_survive() -> None:
 
 def test_answer_contract_payloads_are_never_shown() -> None:
     replies = [
-        {"text": "What Passport costs: 80.000 WDD"},
+        {"text": "Fees for the passport: 80 dinars"},
         {"custom": {"service_id": "passport", "topic": "fees", "lang": "en"}},
     ]
     messages = outgoing_messages(replies)
-    assert [m.html_text for m in messages] == ["What Passport costs: 80.000 WDD"]
+    assert [m.html_text for m in messages] == ["Fees for the passport: 80 dinars"]
 
 
 def test_buttons_go_with_the_last_piece_of_their_reply_and_images_become_photos() -> None:
