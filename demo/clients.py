@@ -31,7 +31,7 @@ class DemoClients:
         self.registry_url = registry_url
         self._token = token
         self._registry_headers = {"Authorization": f"Bearer {registry_token}"}
-        self._service_titles: dict[str, str] = {}
+        self._service_names: dict[str, list[dict[str, str]]] = {}
 
     async def _json(self, what: str, method: str, url: str, **kwargs: Any) -> Any:
         try:
@@ -66,14 +66,25 @@ class DemoClients:
             params=params,
         )
 
-    async def service_titles(self) -> dict[str, str]:
-        """English titles of the catalogued services, fetched once (the dashboard polls)."""
-        if not self._service_titles:
+    async def service_names(self, lang: str) -> list[dict[str, str]]:
+        """Each catalogued service's title and agency in lang, fetched once per language (the
+        page asks for them with every refresh)."""
+        if lang not in self._service_names:
             body = await self._json(
-                "the registry", "GET", f"{self.registry_url}/v1/services", params={"limit": 100}
+                "the registry",
+                "GET",
+                f"{self.registry_url}/v1/services",
+                params={"limit": 100, "lang": lang},
             )
-            self._service_titles = {s["identifier"]: s["title"] for s in body.get("services", [])}
-        return self._service_titles
+            self._service_names[lang] = [
+                {
+                    "identifier": service["identifier"],
+                    "title": service["title"],
+                    "agency": service["competent_authority"]["name"],
+                }
+                for service in body.get("services", [])
+            ]
+        return self._service_names[lang]
 
     async def registry_calls(self, tag: str) -> list[dict[str, Any]]:
         body = await self._json(

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from common.conversation import conversation_tag
 from common.json_bodies import BodyError, check_media_type, parse_json
+from common.languages import LANGUAGES
 
 from . import inspector
 from .app_keys import CLIENTS, CONVERSATIONS, SCENARIOS, SETTINGS
@@ -18,6 +19,7 @@ from .settings import PACKAGE_DIR
 MAX_CONVERSATIONS = 500
 MAX_TEXT = 1000
 SENDER = re.compile(r"^demo-[0-9a-f]{16}$")
+SESSION = re.compile(r"^[0-9a-f]{16}$")  # a page's session: "Today" can count only its own
 # What the page renders of a reply; anything else Rasa adds stays on the server.
 REPLY_KEYS = ("text", "buttons", "custom")
 
@@ -40,7 +42,8 @@ def sender_of(request: web.Request, known: bool) -> str:
     return sender
 
 
-async def message_text(request: web.Request) -> str:
+async def message_body(request: web.Request) -> tuple[str, str | None]:
+    """The message's text, and the page session it was sent from (if the page says)."""
     try:
         check_media_type(request.content_type, request.charset)
         body = parse_json(await request.read())
@@ -54,7 +57,19 @@ async def message_text(request: web.Request) -> str:
         )
     if len(text) > MAX_TEXT:
         raise DemoError(400, "text_too_long", f"A message has at most {MAX_TEXT} characters.")
-    return text.strip()
+    session = body.get("session")
+    if session is not None and not (isinstance(session, str) and SESSION.match(session)):
+        raise DemoError(400, "bad_session", "A page session is 16 hex digits.")
+    return text.strip(), session
+
+
+def page_lang(request: web.Request) -> str:
+    lang = request.query.get("lang", "en")
+    if lang not in LANGUAGES:
+        raise DemoError(
+            400, "bad_lang", f"lang is one of {', '.join(LANGUAGES)}, not {lang[:20]!r}."
+        )
+    return lang
 
 
 async def index(request: web.Request) -> web.FileResponse:
@@ -71,9 +86,9 @@ async def scenarios(request: web.Request) -> web.Response:
 
 async def send_message(request: web.Request) -> web.Response:
     sender = sender_of(request, known=False)
-    text = await message_text(request)
+    text, session = await message_body(request)
     conversations = request.app[CONVERSATIONS]
-    conversations[sender] = None
+    conversations[sender] = session or conversations.get(sender)
     while len(conversations) > MAX_CONVERSATIONS:
         del conversations[next(iter(conversations))]
     replies = await request.app[CLIENTS].send_message(sender, text)
@@ -97,10 +112,23 @@ async def conversation_turns(request: web.Request) -> web.Response:
     )
 
 
+async def services(request: web.Request) -> web.Response:
+    names = await request.app[CLIENTS].service_names(page_lang(request))
+    return web.json_response({"services": names})
+
+
 async def dashboard(request: web.Request) -> web.Response:
+    """Today's figures for one page session (?session=), or for every page of this server."""
+    session = request.query.get("session")
+    if session is not None and not SESSION.match(session):
+        raise DemoError(400, "bad_session", "A page session is 16 hex digits.")
     clients = request.app[CLIENTS]
-    senders = list(request.app[CONVERSATIONS])
+    senders = [
+        sender
+        for sender, started_in in request.app[CONVERSATIONS].items()
+        if session is None or started_in == session
+    ]
     trackers: list[dict[str, Any]] = await asyncio.gather(
         *(clients.get_tracker(sender) for sender in senders)
     )
-    return web.json_response(inspector.dashboard(trackers, await clients.service_titles()))
+    return web.json_response(inspector.dashboard(trackers))

@@ -119,7 +119,7 @@ def stored_ratings(events: list[dict[str, Any]]) -> list[int]:
     return stored
 
 
-def dashboard(trackers: list[dict[str, Any]], titles: dict[str, str]) -> dict[str, Any]:
+def dashboard(trackers: list[dict[str, Any]]) -> dict[str, Any]:
     """This demo session at a glance: conversations, messages, the services asked about most,
     the share of messages answered with the fallback, the average rating."""
     messages = fallbacks = conversations = 0
@@ -137,10 +137,7 @@ def dashboard(trackers: list[dict[str, Any]], titles: dict[str, str]) -> dict[st
     return {
         "conversations": conversations,
         "messages": messages,
-        "top_services": [
-            {"service_id": s, "title": titles.get(s, s), "count": n}
-            for s, n in services.most_common(5)
-        ],
+        "top_services": [{"service_id": s, "count": n} for s, n in services.most_common(5)],
         "fallback_rate": round(fallbacks / messages, 3) if messages else None,
         "average_rating": round(sum(ratings) / len(ratings), 2) if ratings else None,
         "ratings": len(ratings),

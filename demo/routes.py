@@ -12,5 +12,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/scenarios", handlers.scenarios)
     app.router.add_post("/api/conversations/{sender}/messages", handlers.send_message)
     app.router.add_get("/api/conversations/{sender}/turns", handlers.conversation_turns)
+    app.router.add_get("/api/services", handlers.services)
     app.router.add_get("/api/dashboard", handlers.dashboard)
     app.router.add_static("/static", PACKAGE_DIR / "static")

@@ -51,6 +51,8 @@ async def expect_error(response: Any, status: int, code: str) -> str:
         ('{"text": 42}', "missing_text"),
         ('{"message": "hello"}', "missing_text"),
         ('{"text": "' + "a" * 1001 + '"}', "text_too_long"),
+        ('{"text": "hi", "session": "not-hex"}', "bad_session"),
+        ('{"text": "hi", "session": 42}', "bad_session"),
     ],
 )
 async def test_a_bad_message_body_gets_a_400_that_says_what_is_wrong(
@@ -126,6 +128,11 @@ async def test_a_huge_body_and_unknown_paths_get_json_errors(client: TestClient)
     assert (await huge.json())["error"]["message"]
     await expect_error(await client.get("/api/nothing"), 404, "not_found")
     await expect_error(await client.put("/api/dashboard"), 405, "method_not_allowed")
+
+
+async def test_bad_languages_and_sessions_in_queries_get_a_400(client: TestClient) -> None:
+    await expect_error(await client.get("/api/services?lang=de"), 400, "bad_lang")
+    await expect_error(await client.get("/api/dashboard?session=../x"), 400, "bad_session")
 
 
 async def test_when_the_assistant_is_down_the_page_is_told_so_without_the_token(

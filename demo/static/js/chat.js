@@ -7,9 +7,10 @@
 
 import { ApiError, api } from "./api.js";
 import { refreshDashboard } from "./dashboard.js";
-import { refreshTurns } from "./inspector.js";
+import { forgetTurns, refreshTurns } from "./inspector.js";
+import { t } from "./i18n.js";
 import { el, state } from "./state.js";
-import { LANG_NAMES, make } from "./util.js";
+import { LANG_NAMES, make, textWithCodes } from "./util.js";
 
 function newSenderId() {
   const bytes = new Uint8Array(8);
@@ -31,7 +32,8 @@ function appendMessage(kind, text) {
   const node = make("div", "message " + kind);
   // dir="auto" on the bubble only: an inner dir attribute would hide the text from it.
   node.setAttribute("dir", "auto");
-  const body = make("div", "text", text);
+  const body = make("div", "text");
+  body.append(textWithCodes(text));
   node.appendChild(body);
   // keep the typing indicator last
   const typing = el.messages.querySelector(":scope > .typing");
@@ -75,7 +77,7 @@ function appendBotReply(reply) {
 function showTyping() {
   if (el.messages.querySelector(":scope > .typing")) return;
   const typing = make("div", "typing");
-  typing.setAttribute("aria-label", "The assistant is typing");
+  typing.setAttribute("aria-label", t("typing"));
   typing.setAttribute("role", "status");
   for (let i = 0; i < 3; i++) typing.appendChild(make("span", "dot"));
   el.messages.appendChild(typing);
@@ -93,8 +95,12 @@ export function updateControls() {
   el.input.disabled = playing;
   el.send.disabled = playing || state.busy;
   el.stopScenario.disabled = !playing;
+  el.pauseScenario.disabled = !playing;
+  el.stepScenario.disabled = !(playing && state.run.paused);
+  el.replayScenario.disabled = playing || !state.lastScenario;
   el.scenarios.querySelectorAll("button.scenario").forEach((b) => { b.disabled = playing; });
-  el.scenarioLangs.forEach((b) => { b.disabled = playing; });
+  el.pageLangs.forEach((b) => { b.disabled = playing; });
+  el.examples().forEach((b) => { b.disabled = playing || state.busy; });
 }
 
 /**
@@ -113,7 +119,7 @@ export async function sendMessage(text, shown) {
   try {
     const data = await api(`api/conversations/${encodeURIComponent(sender)}/messages`, {
       method: "POST",
-      body: JSON.stringify({ text }),
+      body: JSON.stringify({ text, session: state.session }),
     });
     if (generation !== state.generation) return false;   // a new conversation started meanwhile
     hideTyping();
@@ -122,12 +128,12 @@ export async function sendMessage(text, shown) {
     for (const reply of replies) {
       if (reply && appendBotReply(reply)) shownReplies += 1;
     }
-    if (shownReplies === 0) notice("The assistant sent no reply to this message.");
+    if (shownReplies === 0) notice(t("no_reply"));
     ok = true;
   } catch (err) {
     if (generation !== state.generation) return false;
     hideTyping();
-    notice(err instanceof ApiError ? err.message : "Something went wrong: " + err);
+    notice(err instanceof ApiError ? err.message : t("went_wrong", { error: err }));
   } finally {
     if (generation === state.generation) {
       state.busy = false;
@@ -143,6 +149,8 @@ export function chooseButton(button) {
   button.classList.add("chosen");
   const row = button.closest(".buttons");
   if (row) row.classList.add("answered");
+  // The inspector shows the tapped button's words, not the payload it sent.
+  state.shownAs.set(button.dataset.payload, button.textContent);
   return sendMessage(button.dataset.payload, button.textContent);
 }
 
@@ -160,22 +168,39 @@ export function setChatLanguage(lang) {
   }
 }
 
+/** Example questions, one per language: a click asks it. */
+const EXAMPLES = [
+  ["en", "How much is a passport?"],
+  ["fr", "Quels papiers pour une carte d'identité ?"],
+  ["ar", "كم سعر جواز السفر؟"],
+];
+
 function chatEmptyState() {
   const box = make("div", "empty-state");
-  box.appendChild(make("p", "empty-title", "Ask about any public service, in your own words."));
+  box.appendChild(make("p", "empty-title", t("ask_anything")));
   const examples = make("ul", "examples");
-  for (const [lang, text] of [
-    ["en", "How much is a passport?"],
-    ["fr", "Quels papiers pour une carte d'identité ?"],
-    ["ar", "كم سعر جواز السفر؟"],
-  ]) {
-    const li = make("li", "", text);
-    li.setAttribute("lang", lang);
-    li.setAttribute("dir", "auto");
+  for (const [lang, text] of EXAMPLES) {
+    const li = make("li");
+    const ask = make("button", "example", text);
+    ask.type = "button";
+    ask.setAttribute("lang", lang);
+    ask.setAttribute("dir", "auto");
+    ask.addEventListener("click", () => {
+      if (!state.run && !state.busy) sendMessage(text);
+    });
+    li.appendChild(ask);
     examples.appendChild(li);
   }
   box.appendChild(examples);
   return box;
+}
+
+/** The chat's and the inspector's empty texts, in the page's language (after a switch). */
+export function relabelEmptyStates() {
+  const title = el.messages.querySelector(".empty-state .empty-title");
+  if (title) title.textContent = t("ask_anything");
+  const empty = el.turns.querySelector(":scope > .empty-state");
+  if (empty) empty.textContent = t("inspector_empty");
 }
 
 export function newConversation() {
@@ -183,10 +208,10 @@ export function newConversation() {
   state.sender = newSenderId();
   state.busy = false;
   state.lastTurnsError = "";
-  el.senderId.textContent = state.sender;
+  state.shownAs.clear();
+  forgetTurns();
   el.messages.replaceChildren(chatEmptyState());
-  el.turns.replaceChildren(make("p", "empty-state",
-    "Each citizen message appears here: language, intent, entities, the registry calls behind the answer and the time it took."));
+  el.turns.replaceChildren(make("p", "empty-state", t("inspector_empty")));
   setChatLanguage(null);
   el.input.value = "";
   updateControls();

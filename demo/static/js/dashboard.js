@@ -1,32 +1,36 @@
-/* The "Today" panel: today's figures, and polling them every five seconds. */
+/* The "Today" panel: this presenter's session (or, switched, every page of the server), polled
+ * every five seconds; service names in the page's language. */
 
 import { ApiError, api } from "./api.js";
+import { serviceNames } from "./catalogue.js";
 import { notice } from "./chat.js";
+import { currentLang, formatClock, formatNumber, formatPercent, t } from "./i18n.js";
 import { el, state } from "./state.js";
-import { make, percent } from "./util.js";
+import { make } from "./util.js";
 
 const DASHBOARD_EVERY_MS = 5000;
 
 function setNumber(node, value) {
-  node.textContent = typeof value === "number" && Number.isFinite(value) ? value.toLocaleString("en") : "—";
+  node.textContent = typeof value === "number" && Number.isFinite(value) ? formatNumber(value) : "—";
 }
 
-function renderDashboard(d) {
+function renderDashboard(d, services) {
   setNumber(el.dashConversations, d.conversations);
   setNumber(el.dashMessages, d.messages);
-  el.dashFallback.textContent = typeof d.fallback_rate === "number" ? percent(d.fallback_rate) : "—";
+  el.dashFallback.textContent = typeof d.fallback_rate === "number" ? formatPercent(d.fallback_rate) : "—";
   el.dashRating.textContent = typeof d.average_rating === "number"
-    ? `${d.average_rating.toFixed(1)} / 5 (${d.ratings ?? 0})`
+    ? `${formatNumber(d.average_rating, { maximumFractionDigits: 1 })} / 5 (${formatNumber(d.ratings ?? 0)})`
     : "—";
-  const services = Array.isArray(d.top_services) ? d.top_services : [];
-  const max = Math.max(1, ...services.map((s) => Number(s.count) || 0));
-  el.dashServices.replaceChildren(...services.map((s) => {
-    const li = make("li", "", `${s.title || s.service_id} × ${s.count}`);
+  const top = Array.isArray(d.top_services) ? d.top_services : [];
+  const max = Math.max(1, ...top.map((s) => Number(s.count) || 0));
+  el.dashServices.replaceChildren(...top.map((s) => {
+    const li = make("li");
+    li.appendChild(make("bdi", "service-name", (services[s.service_id] || {}).title || s.service_id));
+    li.appendChild(make("span", "count", formatNumber(Number(s.count) || 0)));
     li.style.setProperty("--share", ((Number(s.count) || 0) / max * 100).toFixed(1) + "%");
     return li;
   }));
-  const now = new Date();
-  el.dashUpdated.textContent = "updated " + now.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  el.dashUpdated.textContent = t("updated", { time: formatClock(new Date()) });
 }
 
 let dashboardInFlight = false;
@@ -36,13 +40,14 @@ export async function refreshDashboard() {
   dashboardInFlight = true;
   dashboardAgain = false;
   try {
-    const data = await api("api/dashboard");
-    renderDashboard(data);
+    const scope = state.dashboardScope === "session" ? `?session=${state.session}` : "";
+    const [data, services] = await Promise.all([api("api/dashboard" + scope), serviceNames(currentLang())]);
+    renderDashboard(data, services);
     el.dashError.hidden = true;
     el.dashError.textContent = "";
     state.lastDashboardError = "";
   } catch (err) {
-    const message = "Dashboard: " + (err instanceof ApiError ? err.message : String(err));
+    const message = t("dashboard_failed", { error: err instanceof ApiError ? err.message : String(err) });
     el.dashError.hidden = false;
     el.dashError.textContent = message;
     // one notice per distinct problem, not one every five seconds
@@ -52,6 +57,13 @@ export async function refreshDashboard() {
     dashboardInFlight = false;
     if (dashboardAgain) refreshDashboard();
   }
+}
+
+/** "session": this page's conversations; "all": every page of the server. */
+export function setDashboardScope(scope) {
+  state.dashboardScope = scope;
+  for (const b of el.dashScopes) b.setAttribute("aria-pressed", String(b.dataset.scope === scope));
+  refreshDashboard();
 }
 
 /** Show the figures now, then every DASHBOARD_EVERY_MS. */

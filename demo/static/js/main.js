@@ -6,11 +6,14 @@
  * scenarios.js; api.js talks to the page's own server; state.js holds what they share.
  */
 
-import { newConversation, sendMessage } from "./chat.js";
-import { startDashboard } from "./dashboard.js";
-import { loadScenarios, setScenarioLang, setStatus, stopScenario } from "./scenarios.js";
+import { newConversation, relabelEmptyStates, sendMessage, updateControls } from "./chat.js";
+import { refreshDashboard, setDashboardScope, startDashboard } from "./dashboard.js";
+import { PAGE_LANGS, setPageLang, t } from "./i18n.js";
+import { relabelTurns } from "./inspector.js";
+import {
+  loadScenarios, relabelScenarios, replayScenario, setStatus, stepScenario, stopScenario, togglePause,
+} from "./scenarios.js";
 import { el, settings, state } from "./state.js";
-import { LANG_NAMES } from "./util.js";
 
 // ---------------------------------------------------------------- settings
 
@@ -28,16 +31,21 @@ Object.assign(el, {
   composer: $("composer"),
   input: $("input"),
   send: $("send"),
-  senderId: $("sender-id"),
   convLang: $("conversation-lang"),
   newConversation: $("new-conversation"),
   togglePresenter: $("toggle-presenter"),
   toggleInspector: $("toggle-inspector"),
+  toggleTechnical: $("toggle-technical"),
   turns: $("turns"),
   scenarios: $("scenarios"),
-  scenarioLangs: Array.from(document.querySelectorAll("button.scenario-lang")),
+  pageLangs: Array.from(document.querySelectorAll("button.page-lang")),
+  examples: () => Array.from(document.querySelectorAll("#messages button.example")),
   scenarioStatus: $("scenario-status"),
   stopScenario: $("stop-scenario"),
+  pauseScenario: $("pause-scenario"),
+  stepScenario: $("step-scenario"),
+  replayScenario: $("replay-scenario"),
+  dashScopes: Array.from(document.querySelectorAll("button.scope")),
   dashConversations: $("dash-conversations"),
   dashMessages: $("dash-messages"),
   dashFallback: $("dash-fallback"),
@@ -57,8 +65,41 @@ function setPresenter(on) {
 
 function setInspectorCollapsed(collapsed) {
   el.body.classList.toggle("inspector-collapsed", collapsed);
-  el.toggleInspector.textContent = collapsed ? "Show inspector" : "Hide inspector";
+  el.toggleInspector.textContent = t(collapsed ? "show_inspector" : "hide_inspector");
   el.toggleInspector.setAttribute("aria-expanded", String(!collapsed));
+}
+
+function setTechnical(on) {
+  state.technical = on;
+  el.body.classList.toggle("technical", on);
+  el.toggleTechnical.setAttribute("aria-pressed", String(on));
+}
+
+/** The page's words, direction and names in `lang`; scenarios are then played in it. */
+function switchPageLang(lang) {
+  if (!PAGE_LANGS.includes(lang) || state.run) return;
+  setPageLang(lang);
+  for (const b of el.pageLangs) {
+    const active = b.dataset.lang === lang;
+    b.classList.toggle("active", active);
+    b.setAttribute("aria-pressed", String(active));
+  }
+  setInspectorCollapsed(el.body.classList.contains("inspector-collapsed"));
+  relabelEmptyStates();
+  relabelScenarios();
+  relabelTurns();
+  refreshDashboard();
+}
+
+/** This page's session: kept across reloads of the tab, so "Today" goes on counting. */
+function pageSession() {
+  let session = sessionStorage.getItem("demo-session");
+  if (!session || !/^[0-9a-f]{16}$/.test(session)) {
+    const bytes = crypto.getRandomValues(new Uint8Array(8));
+    session = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem("demo-session", session);
+  }
+  return session;
 }
 
 // ---------------------------------------------------------------- wiring
@@ -75,14 +116,19 @@ el.composer.addEventListener("submit", (event) => {
 el.newConversation.addEventListener("click", () => {
   if (state.run) stopScenario();
   newConversation();
-  setStatus("idle", "Pick a scenario to play it.");
+  setStatus("idle", t("pick_scenario"));
   el.input.focus();
 });
 
 el.togglePresenter.addEventListener("click", () => setPresenter(!el.body.classList.contains("presenter")));
 el.toggleInspector.addEventListener("click", () => setInspectorCollapsed(!el.body.classList.contains("inspector-collapsed")));
+el.toggleTechnical.addEventListener("click", () => setTechnical(!state.technical));
 el.stopScenario.addEventListener("click", stopScenario);
-for (const b of el.scenarioLangs) b.addEventListener("click", () => setScenarioLang(b.dataset.lang));
+el.pauseScenario.addEventListener("click", togglePause);
+el.stepScenario.addEventListener("click", stepScenario);
+el.replayScenario.addEventListener("click", replayScenario);
+for (const b of el.pageLangs) b.addEventListener("click", () => switchPageLang(b.dataset.lang));
+for (const b of el.dashScopes) b.addEventListener("click", () => setDashboardScope(b.dataset.scope));
 
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && state.run) stopScenario();
@@ -90,10 +136,13 @@ document.addEventListener("keydown", (event) => {
 
 // ---------------------------------------------------------------- start
 
+state.session = pageSession();
 if (params.has("presenter")) setPresenter(params.get("presenter") !== "0");
 if (params.get("inspector") === "0") setInspectorCollapsed(true);
+if (params.get("technical") === "1") setTechnical(true);
 const startLang = params.get("lang");
+switchPageLang(PAGE_LANGS.includes(startLang) ? startLang : "en");
 newConversation();
-setScenarioLang(LANG_NAMES[startLang] ? startLang : "en");
 loadScenarios();
 startDashboard();
+updateControls();

@@ -3,15 +3,19 @@
 import { ApiError, api } from "./api.js";
 import { chooseButton, newConversation, notice, sendMessage, updateControls } from "./chat.js";
 import { el, settings, state } from "./state.js";
-import { LANG_NAMES, make } from "./util.js";
+import { currentLang, t } from "./i18n.js";
+import { make } from "./util.js";
 
 const DELAY = {
   perChar: 35,        // typing speed, ms per character
   typingCap: 2500,    // longest time spent typing one message
   beforeSend: 400,    // pause between typing and sending
-  afterReply: 1500,   // time for the audience to read the reply
   highlight: 700,     // a button is highlighted this long before it is tapped
 };
+// Time for a room to read an answer before the next question starts: a floor, then a pace
+// of about 180 words a minute (slower than silent reading: many read in a second language,
+// from afar), up to a ceiling; the presenter pauses for longer.
+const READING = { floorMs: 2000, perWordMs: 330, ceilingMs: 15000 };
 
 // Delays. A scenario run passes itself so that "Stop" cuts a pause short.
 class Stopped extends Error {}
@@ -39,21 +43,19 @@ function scenarioTitle(s, lang) {
 function renderScenarios() {
   if (!state.scenariosLoaded) return;
   if (!state.scenarios.length) {
-    el.scenarios.replaceChildren(make("p", "empty-state", "No scenarios."));
+    el.scenarios.replaceChildren(make("p", "empty-state", t("no_scenarios")));
     return;
   }
-  const lang = state.scenarioLang;
+  const lang = currentLang();
   el.scenarios.replaceChildren(...state.scenarios.map((s) => {
     const b = make("button", "scenario");
     b.type = "button";
     b.dataset.scenario = s.id;
-    b.setAttribute("lang", lang);
-    b.setAttribute("dir", "auto");
     const steps = (s.steps && s.steps[lang]) || [];
     const title = make("span", "scenario-title", scenarioTitle(s, lang));
     title.setAttribute("dir", "auto");
     b.appendChild(title);
-    b.title = `${steps.length} step${steps.length === 1 ? "" : "s"}`;
+    b.title = t("steps", { n: steps.length });
     if (!steps.length) b.classList.add("no-steps");
     b.addEventListener("click", () => playScenario(s));
     return b;
@@ -61,16 +63,11 @@ function renderScenarios() {
   updateControls();
 }
 
-export function setScenarioLang(lang) {
-  if (!LANG_NAMES[lang] || state.run) return;
-  state.scenarioLang = lang;
-  for (const b of el.scenarioLangs) {
-    const active = b.dataset.lang === lang;
-    b.classList.toggle("active", active);
-    b.setAttribute("aria-pressed", String(active));
-  }
-  el.scenarios.setAttribute("dir", lang === "ar" ? "rtl" : "ltr");
-  renderScenarios();
+/** The scenario list in the page's (new) language. */
+export function relabelScenarios() {
+  if (state.scenariosLoaded) renderScenarios();
+  else el.scenarios.replaceChildren(make("p", "empty-state", t("loading_scenarios")));
+  if (el.scenarioStatus.dataset.state === "idle") setStatus("idle", t("pick_scenario"));
 }
 
 export async function loadScenarios() {
@@ -80,7 +77,7 @@ export async function loadScenarios() {
     state.scenariosLoaded = true;
     renderScenarios();
   } catch (err) {
-    const message = "Scenarios could not be loaded: " + (err instanceof ApiError ? err.message : String(err));
+    const message = t("scenarios_failed", { error: err instanceof ApiError ? err.message : String(err) });
     el.scenarios.replaceChildren(make("p", "empty-state error", message));
     notice(message);
   }
@@ -116,41 +113,123 @@ function latestButtons() {
   return last ? Array.from(last.querySelectorAll(".buttons button")) : [];
 }
 
+/** The words of the assistant's answer to the last message. */
+function lastAnswerWords() {
+  const all = Array.from(el.messages.querySelectorAll(".message"));
+  const lastUser = all.map((m) => m.classList.contains("user")).lastIndexOf(true);
+  const text = all.slice(lastUser + 1).filter((m) => m.classList.contains("bot"))
+    .map((m) => m.textContent).join(" ");
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+export function readingTimeMs(words) {
+  return Math.min(READING.ceilingMs, READING.floorMs + words * READING.perWordMs);
+}
+
+/** Until the presenter resumes, steps (once) or stops. */
+function untilResumedOrStepped(run) {
+  return new Promise((resolve, reject) => {
+    if (run.stopped) { reject(new Stopped()); return; }
+    const waker = () => { run.controls.delete(resume); reject(new Stopped()); };
+    const resume = () => { run.wakers.delete(waker); resolve(); };
+    run.wakers.add(waker);
+    run.controls.add(resume);
+  });
+}
+
+/** Between two steps: time to read the answer, then wait as long as the player is paused. */
+async function betweenSteps(run) {
+  await pause(readingTimeMs(lastAnswerWords()), run);
+  while (run.paused && !run.stepOnce) {
+    showRunStatus(run);
+    await untilResumedOrStepped(run);
+  }
+  run.stepOnce = false;
+}
+
+function wakeControls(run) {
+  for (const resume of Array.from(run.controls)) resume();
+  run.controls.clear();
+}
+
+function showRunStatus(run) {
+  const values = { title: run.title, step: run.step, total: run.total };
+  if (run.paused) setStatus("paused", t("paused", values));
+  else setStatus("playing", t("playing", values));
+}
+
+/** The pause button: ❚❚ while playing, ▶ (resume) while paused (glyphs of DejaVu Sans). */
+function showPauseButton(paused) {
+  const label = t(paused ? "resume" : "pause");
+  el.pauseScenario.setAttribute("aria-pressed", String(paused));
+  el.pauseScenario.setAttribute("aria-label", label);
+  el.pauseScenario.title = label;
+  el.pauseScenario.textContent = paused ? "\u25B6\uFE0E" : "❚❚";
+}
+
+/** Pause or resume the scenario being played. */
+export function togglePause() {
+  const run = state.run;
+  if (!run) return;
+  run.paused = !run.paused;
+  showPauseButton(run.paused);
+  showRunStatus(run);
+  if (!run.paused) wakeControls(run);
+  updateControls();
+}
+
+/** While paused: play the next step, then stay paused. */
+export function stepScenario() {
+  const run = state.run;
+  if (!run || !run.paused) return;
+  run.stepOnce = true;
+  wakeControls(run);
+}
+
+export function replayScenario() {
+  if (!state.run && state.lastScenario) playScenario(state.lastScenario);
+}
+
 class ScenarioFailure extends Error {}
 
 async function playScenario(scenario) {
   if (state.run) return;
-  const lang = state.scenarioLang;
+  const lang = currentLang();
   const title = scenarioTitle(scenario, lang);
   const steps = (scenario.steps && scenario.steps[lang]) || [];
   if (!steps.length) {
-    setStatus("failed", `“${title}” has no steps in ${LANG_NAMES[lang]}.`);
-    notice(`The scenario “${title}” has no steps in ${LANG_NAMES[lang]}.`);
+    setStatus("failed", t("no_steps", { title }));
+    notice(t("no_steps", { title }));
     return;
   }
   newConversation();
-  const run = { scenario, lang, title, stopped: false, wakers: new Set(), step: 0, total: steps.length };
+  const run = {
+    scenario, lang, title, stopped: false, paused: false, stepOnce: false,
+    wakers: new Set(), controls: new Set(), step: 0, total: steps.length,
+  };
   state.run = run;
+  state.lastScenario = scenario;
+  showPauseButton(false);
   updateControls();
   try {
     for (let i = 0; i < steps.length; i++) {
       if (run.stopped) throw new Stopped();
+      if (i > 0) await betweenSteps(run);
       run.step = i + 1;
-      setStatus("playing", `Playing: ${title} (step ${i + 1}/${steps.length})`);
+      showRunStatus(run);
       const step = steps[i] || {};
-      const last = i === steps.length - 1;
       if (typeof step.say === "string") {
         await typeIntoInput(step.say, run);
         await pause(DELAY.beforeSend, run);
         el.input.value = "";
         const ok = await sendMessage(step.say);
         if (run.stopped) throw new Stopped();
-        if (!ok) throw new ScenarioFailure("the server did not answer");
+        if (!ok) throw new ScenarioFailure(t("scenario_no_answer"));
       } else if (step.tap !== undefined) {
         const n = Number(step.tap);
         const button = latestButtons()[n - 1];
         if (!button) {
-          notice(`Scenario stopped: the assistant's last message with buttons has no button ${n}.`);
+          notice(t("scenario_no_button", { n }));
           throw new ScenarioFailure(`no button ${n} to tap`);
         }
         button.classList.add("highlight");
@@ -162,22 +241,22 @@ async function playScenario(scenario) {
         }
         const ok = await chooseButton(button);
         if (run.stopped) throw new Stopped();
-        if (!ok) throw new ScenarioFailure("the server did not answer");
+        if (!ok) throw new ScenarioFailure(t("scenario_no_answer"));
       } else {
-        notice(`Scenario stopped: step ${i + 1} is neither "say" nor "tap".`);
+        notice(t("scenario_bad_step", { n: i + 1 }));
         throw new ScenarioFailure(`step ${i + 1} is not understood`);
       }
-      if (!last) await pause(DELAY.afterReply, run);
     }
-    if (state.run === run) setStatus("done", `Finished: ${title}`);
+    if (state.run === run) setStatus("done", t("finished", { title }));
   } catch (err) {
+    const values = { title, step: run.step, total: run.total };
     if (state.run === run || run.stopped) {
       if (err instanceof Stopped || run.stopped) {
-        if (state.run === run) setStatus("stopped", `Stopped: ${title} (step ${run.step}/${run.total})`);
+        if (state.run === run) setStatus("stopped", t("stopped", values));
       } else {
         const why = err instanceof ScenarioFailure ? err.message : String(err);
-        setStatus("failed", `Failed: ${title} (step ${run.step}/${run.total}): ${why}`);
-        if (!(err instanceof ScenarioFailure)) notice(`Scenario stopped: ${why}`);
+        setStatus("failed", t("failed", { ...values, why }));
+        if (!(err instanceof ScenarioFailure)) notice(t("went_wrong", { error: why }));
       }
     }
   } finally {
@@ -195,9 +274,11 @@ export function stopScenario() {
   run.stopped = true;
   for (const wake of Array.from(run.wakers)) wake();
   run.wakers.clear();
-  setStatus("stopped", `Stopped: ${run.title} (step ${run.step}/${run.total})`);
+  run.controls.clear();
+  setStatus("stopped", t("stopped", { title: run.title, step: run.step, total: run.total }));
   state.run = null;
   el.input.value = "";
+  showPauseButton(false);
   el.messages.querySelectorAll(".buttons button.highlight").forEach((b) => b.classList.remove("highlight"));
   updateControls();
 }

@@ -13,13 +13,18 @@ export const settings = {
 export const el = {};
 
 export const state = {
+  session: "",            // this presenter's page session: "Today" counts its conversations
   sender: "",
+  shownAs: new Map(),     // payload sent by a button -> the button's words, for the inspector
   generation: 0,          // bumps with every new conversation; stale replies are dropped
   busy: false,            // a message is on its way
   scenarios: [],
   scenariosLoaded: false,
   scenarioLang: "en",
-  run: null,              // the scenario being played: {scenario, lang, stopped, wakers}
+  run: null,              // the scenario being played: {scenario, lang, stopped, paused, wakers}
+  lastScenario: null,     // the scenario played last, for "Replay"
+  technical: false,       // the inspector shows intents, slots and payloads
+  dashboardScope: "session",  // "session" (this page) or "all" (every user of the server)
   lastTurnsError: "",
   lastDashboardError: "",
 };
