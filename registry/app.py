@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import yaml
 from aiohttp import web
 
-from .app_keys import CATALOGUE, OPENAPI, REQUEST_LOG, SETTINGS, STORE
+from .app_keys import CATALOGUE, LINKED_DATA_CACHE, OPENAPI, REQUEST_LOG, SETTINGS, STORE
 from .catalogue import YAML_LOADER, CatalogueSource
 from .config import PACKAGE_DIR, Settings
 from .middlewares import access_log, citizen_data_auth, json_errors, trusted_host
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     # Load the catalogue now, so a broken data file stops start-up with a clear message.
     app[CATALOGUE] = CatalogueSource(settings.catalogue_dir)
     app[REQUEST_LOG] = RequestLog(settings.request_log_size)
+    app[LINKED_DATA_CACHE] = {}
     app[OPENAPI] = yaml.load(
         (PACKAGE_DIR / "openapi.yaml").read_text(encoding="utf-8"), Loader=YAML_LOADER
     )

@@ -12,3 +12,5 @@ STORE = web.AppKey("store", Store)
 SETTINGS = web.AppKey("settings", Settings)
 OPENAPI = web.AppKey("openapi", dict)
 REQUEST_LOG = web.AppKey("request_log", RequestLog)
+# The published linked data documents of the current catalogue, built once per version.
+LINKED_DATA_CACHE = web.AppKey("linked_data_cache", dict)

@@ -11,6 +11,7 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -282,6 +283,11 @@ class CatalogueSource:
     def _current_signature(self) -> tuple[tuple[str, int, int], ...]:
         files = sorted(self.directory.rglob("*.yml"))
         return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+    def modified(self) -> date:
+        """When a file of the catalogue being served last changed."""
+        newest = max((mtime for _, mtime, _ in self._signature), default=time.time_ns())
+        return date.fromtimestamp(newest / 1e9)
 
     def get(self) -> Catalogue:
         signature = self._current_signature()

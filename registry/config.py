@@ -29,6 +29,9 @@ class Settings:
     # Host names the registry answers to (a page elsewhere cannot reach it by DNS rebinding);
     # "*" answers any.
     allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
+    # Under which every resource of the published catalogue (CPSV-AP linked data) is named:
+    # the registry's public address, so that the URIs stay the same wherever it runs.
+    base_uri: str = "https://registry.wadi.example/"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,4 +50,5 @@ class Settings:
             database=Path(env.get("REGISTRY_DB", cls.database)),
             api_token=env.get("CSA_REGISTRY_TOKEN") or None,
             allowed_hosts=allowed,
+            base_uri=env.get("REGISTRY_BASE_URI", cls.base_uri),
         )

@@ -12,7 +12,8 @@ from aiohttp import web
 from common.conversation import CONVERSATION_TAG, CONVERSATION_TAG_HEADER, DEADLINE_HEADER
 from common.references import APPLICATION_REFERENCE, APPOINTMENT_REFERENCE
 
-from .app_keys import CATALOGUE, OPENAPI, REQUEST_LOG, SETTINGS, STORE
+from . import linked_data
+from .app_keys import CATALOGUE, LINKED_DATA_CACHE, OPENAPI, REQUEST_LOG, SETTINGS, STORE
 from .catalogue import Catalogue, localise, normalise
 from .config import Settings
 from .schedule import distance_km, is_open, slot_times
@@ -29,6 +30,7 @@ from .validation import (
     iso_date,
     parse_date,
     parse_datetime,
+    preferred_media_type,
     query_bool,
     query_float,
     query_int,
@@ -156,11 +158,80 @@ async def list_services(request: web.Request) -> web.Response:
 
 
 async def get_service(request: web.Request) -> web.Response:
+    """JSON in one language, or the service as CPSV-AP linked data (all its languages) when
+    the Accept header prefers JSON-LD or Turtle."""
     catalogue = catalogue_of(request)
     lang = query_lang(request)
     service_id = request.match_info["service_id"]
     known(catalogue.services, service_id, "service")
+    media_type = acceptable(request, (JSON, linked_data.JSON_LD, linked_data.TURTLE))
+    if media_type != JSON:
+        graph = linked_data.service_graph(catalogue, base_uri(request), service_id)
+        return rdf_response(linked_data.serialise(graph, media_type), media_type)
     return web.json_response({"lang": lang, **catalogue.service_detail(service_id, lang)})
+
+
+# Linked data (CPSV-AP 3.2.0, DCAT-AP) ------------------------------------------------------
+
+JSON = "application/json"
+RDF_TYPES = (linked_data.JSON_LD, linked_data.TURTLE)
+EXTENSIONS = {"jsonld": linked_data.JSON_LD, "ttl": linked_data.TURTLE}
+
+
+def base_uri(request: web.Request) -> str:
+    return request.app[SETTINGS].base_uri
+
+
+def acceptable(request: web.Request, offered: tuple[str, ...]) -> str:
+    media_type = preferred_media_type(request.headers.get("Accept", ""), offered)
+    if media_type is None:
+        raise ApiError(406, "not_acceptable", f"this resource is available as {', '.join(offered)}")
+    return media_type
+
+
+def rdf_response(body: str, media_type: str) -> web.Response:
+    return web.Response(
+        text=body, content_type=media_type, headers={"Vary": "Accept"}, charset="utf-8"
+    )
+
+
+def cached_document(request: web.Request, name: str, media_type: str, build: Any) -> str:
+    """A published document, built once per version of the catalogue and media type."""
+    catalogue = catalogue_of(request)
+    cache = request.app[LINKED_DATA_CACHE]
+    if cache.get("catalogue") is not catalogue:  # the files changed: build again
+        cache.clear()
+        cache["catalogue"] = catalogue
+    if (name, media_type) not in cache:
+        cache[(name, media_type)] = linked_data.serialise(build(catalogue), media_type)
+    return cache[(name, media_type)]
+
+
+async def get_catalogue(request: web.Request) -> web.Response:
+    """The whole catalogue as CPSV-AP linked data: /v1/catalogue with content negotiation,
+    or /v1/catalogue.jsonld and /v1/catalogue.ttl."""
+    extension = request.match_info.get("extension")
+    if extension is not None and extension not in EXTENSIONS:
+        raise ApiError(404, "not_found", "the catalogue is at .jsonld or .ttl")
+    media_type = EXTENSIONS[extension] if extension else acceptable(request, RDF_TYPES)
+    base = base_uri(request)
+    body = cached_document(
+        request, "catalogue", media_type, lambda c: linked_data.catalogue_graph(c, base)
+    )
+    return rdf_response(body, media_type)
+
+
+async def get_dataset_description(request: web.Request) -> web.Response:
+    """DCAT-AP: the catalogue as an open dataset (publisher, licence, distributions)."""
+    media_type = acceptable(request, RDF_TYPES)
+    base, modified = base_uri(request), request.app[CATALOGUE].modified()
+    body = cached_document(
+        request,
+        "dataset",
+        media_type,
+        lambda c: linked_data.dcat_description(c, base, modified),
+    )
+    return rdf_response(body, media_type)
 
 
 async def list_agencies(request: web.Request) -> web.Response:

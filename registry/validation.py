@@ -41,6 +41,31 @@ def bad_request(message: str, field: str | None = None) -> ApiError:
     return ApiError(400, "invalid_input", message, **({"field": field} if field else {}))
 
 
+def preferred_media_type(accept: str, offered: tuple[str, ...]) -> str | None:
+    """The offered media type the Accept header prefers (its q-values, then the server's
+    order); the first offered when there is no header; None when none is acceptable."""
+    if not accept.strip():
+        return offered[0]
+    best: tuple[float, int, str] | None = None
+    for part in accept.split(","):
+        kind, *parameters = (item.strip() for item in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    quality = 0.0
+        kind = kind.lower()
+        for rank, media_type in enumerate(offered):
+            major = media_type.split("/")[0]
+            if quality > 0 and kind in (media_type, f"{major}/*", "*/*"):
+                candidate = (quality, -rank, media_type)
+                best = max(best, candidate) if best else candidate
+    return best[2] if best else None
+
+
 def query_lang(request: web.Request) -> str:
     lang = request.query.get("lang", "en")
     if lang not in LANGUAGES:
