@@ -101,11 +101,16 @@ def money(cost: dict[str, Any], currency: dict[str, Any] | None, lang: str) -> s
     return f"{amount(value, lang)} {unit}"
 
 
+# French sets a colon apart with a (no-break) space: "Sur place : 80 dinars".
+COLON = {"fr": "\u00a0: "}
+
+
 def fees(service: dict[str, Any], lang: str) -> str:
     currency = service.get("currency")
+    colon = COLON.get(lang, ": ")
     return bullets(
         [
-            f"{label(ch['channel'], lang)}: {money(ch['cost'], currency, lang)}"
+            f"{label(ch['channel'], lang)}{colon}{money(ch['cost'], currency, lang)}"
             for ch in service["channels"]
         ]
     )

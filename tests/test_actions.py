@@ -457,7 +457,7 @@ async def test_the_nearest_offices_handle_the_service_in_the_conversation(
     ("lang", "title", "lines"),
     [
         ("en", "Fees for the passport:", ["In person: 80 dinars", "Online: 75 dinars"]),
-        ("fr", "Coût de la démarche « Passeport » :", ["Sur place: 80 dinars"]),
+        ("fr", "Coût de la démarche « Passeport » :", ["Sur place\u00a0: 80 dinars"]),
         ("ar", "تكلفة خدمة «جواز السفر»:", ["حضوريا: 80 دينارا", "عبر الإنترنت: 75 دينارا"]),
     ],
 )
@@ -508,7 +508,7 @@ async def test_french_conversation_gets_french_facts_and_french_payload(
     )
 
     assert reply.only["title"] == SERVICES["passport"]["title"]["fr"]
-    assert "Sur place: 80 dinars" in reply.only["fees"]
+    assert "Sur place\u00a0: 80 dinars" in reply.only["fees"]
     assert reply.only["custom"] == {"service_id": "passport", "topic": "fees", "lang": "fr"}
 
 
