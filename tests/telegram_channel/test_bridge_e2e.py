@@ -463,8 +463,8 @@ def test_two_chats_at_once_each_get_their_own_answer(stack: Stack, telegram: Fak
     first, second = Chat(telegram), Chat(telegram)
     telegram.inject("text_message", first.id, "how much does a passport cost?")
     telegram.inject("text_message", second.id, "how much is a driving licence?")
-    assert "Passport" in texts(first.replies())
-    assert "Driving" in texts(second.replies())
+    assert "passport" in texts(first.replies()).lower()
+    assert "driving" in texts(second.replies()).lower()
 
 
 def test_in_groups_each_user_has_their_own_conversation(
