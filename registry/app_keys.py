@@ -12,5 +12,6 @@ STORE = web.AppKey("store", Store)
 SETTINGS = web.AppKey("settings", Settings)
 OPENAPI = web.AppKey("openapi", dict)
 REQUEST_LOG = web.AppKey("request_log", RequestLog)
-# The published linked data documents of the current catalogue, built once per version.
+# The catalogue's linked data graph and the documents published from it, built once per
+# version of the catalogue (handlers.published).
 LINKED_DATA_CACHE = web.AppKey("linked_data_cache", dict)

@@ -126,12 +126,16 @@ class Reader:
     def one(self, node: Any, predicate: URIRef) -> Any:
         return next(iter(sorted(self.graph.objects(node, predicate), key=str)), None)
 
+    def vocab_term(self, node: Any, name: str) -> URIRef | None:
+        """The node's property named name in a project vocabulary ({base}vocab#name), whatever
+        the base."""
+        return next(
+            (p for p in self.graph.predicates(node) if str(p).endswith(f"vocab#{name}")), None
+        )
+
     def vocab(self, node: Any, name: str) -> Any:
-        """A term of a project vocabulary ({base}vocab#name), whatever the base."""
-        for predicate, value in self.graph.predicate_objects(node):
-            if str(predicate).endswith(f"vocab#{name}"):
-                return value
-        return None
+        term = self.vocab_term(node, name)
+        return self.one(node, term) if term is not None else None
 
     def keywords(self, node: Any) -> dict[str, list[str]] | None:
         """Search words by language (dcat:keyword), or None when there are none."""
@@ -387,14 +391,7 @@ def processing_time(read: Reader, node: Any, where: str) -> dict[str, Any]:
     else:
         days = int(match.group(1) or 0) * 7 + int(match.group(2) or 0)
     least = read.vocab(node, "minProcessingDays")
-    said_by = next(
-        (
-            p
-            for p in read.graph.predicates(node)
-            if str(p).endswith("vocab#processingTimeDescription")
-        ),
-        None,
-    )
+    said_by = read.vocab_term(node, "processingTimeDescription")
     said = read.texts(node, (said_by,), f"{where} processing time", None) if said_by else None
     if said is None:
         read.report.append(f"{where}: no processing time in words; written from the duration")
@@ -409,13 +406,17 @@ def processing_time(read: Reader, node: Any, where: str) -> dict[str, Any]:
 def office(read: Reader, node: Any, result: Imported) -> dict[str, Any] | None:
     graph, oid = read.graph, read.identifier(node)
     where = f"office {oid}"
+    # Organisations and services both name their offices with cv:contactPoint.
+    linked = read.ordered(graph.subjects(CV.contactPoint, node))
     owners = [
         read.identifier(a)
-        for a in graph.subjects(CV.contactPoint, node)
-        if read.identifier(a) in result.agencies
+        for a in linked
+        if (a, RDF.type, CV.PublicOrganisation) in graph and read.identifier(a) in result.agencies
     ]
     served = [
-        sid for sid, s in service_nodes(read, result).items() if (s, CV.contactPoint, node) in graph
+        read.identifier(s)
+        for s in linked
+        if (s, RDF.type, CPSV.PublicService) in graph and read.identifier(s) in result.services
     ]
     if not owners:
         owners = [result.services[sid]["competent_authority"] for sid in served]

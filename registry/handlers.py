@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from rdflib import Graph
 
 from common.conversation import CONVERSATION_TAG, CONVERSATION_TAG_HEADER, DEADLINE_HEADER
 from common.references import APPLICATION_REFERENCE, APPOINTMENT_REFERENCE
@@ -166,8 +167,15 @@ async def get_service(request: web.Request) -> web.Response:
     known(catalogue.services, service_id, "service")
     media_type = acceptable(request, (JSON, linked_data.JSON_LD, linked_data.TURTLE))
     if media_type != JSON:
-        graph = linked_data.service_graph(catalogue, base_uri(request), service_id)
-        return rdf_response(linked_data.serialise(graph, media_type), media_type)
+        base = base_uri(request)
+        body = published(
+            request,
+            ("service", service_id, media_type),
+            lambda _: linked_data.serialise(
+                linked_data.service_graph(catalogue_rdf(request), base, service_id), media_type
+            ),
+        )
+        return rdf_response(body, media_type)
     return web.json_response({"lang": lang, **catalogue.service_detail(service_id, lang)})
 
 
@@ -195,16 +203,22 @@ def rdf_response(body: str, media_type: str) -> web.Response:
     )
 
 
-def cached_document(request: web.Request, name: str, media_type: str, build: Any) -> str:
-    """A published document, built once per version of the catalogue and media type."""
+def published(request: web.Request, key: Any, build: Any) -> Any:
+    """What the linked data endpoints publish (the catalogue's graph, the documents serialised
+    from it), built once per version of the catalogue: build(catalogue) on first use."""
     catalogue = catalogue_of(request)
     cache = request.app[LINKED_DATA_CACHE]
     if cache.get("catalogue") is not catalogue:  # the files changed: build again
         cache.clear()
         cache["catalogue"] = catalogue
-    if (name, media_type) not in cache:
-        cache[(name, media_type)] = linked_data.serialise(build(catalogue), media_type)
-    return cache[(name, media_type)]
+    if key not in cache:
+        cache[key] = build(catalogue)
+    return cache[key]
+
+
+def catalogue_rdf(request: web.Request) -> Graph:
+    base = base_uri(request)
+    return published(request, "graph", lambda c: linked_data.catalogue_graph(c, base))
 
 
 async def get_catalogue(request: web.Request) -> web.Response:
@@ -214,9 +228,10 @@ async def get_catalogue(request: web.Request) -> web.Response:
     if extension is not None and extension not in EXTENSIONS:
         raise ApiError(404, "not_found", "the catalogue is at .jsonld or .ttl")
     media_type = EXTENSIONS[extension] if extension else acceptable(request, RDF_TYPES)
-    base = base_uri(request)
-    body = cached_document(
-        request, "catalogue", media_type, lambda c: linked_data.catalogue_graph(c, base)
+    body = published(
+        request,
+        ("catalogue", media_type),
+        lambda _: linked_data.serialise(catalogue_rdf(request), media_type),
     )
     return rdf_response(body, media_type)
 
@@ -225,11 +240,12 @@ async def get_dataset_description(request: web.Request) -> web.Response:
     """DCAT-AP: the catalogue as an open dataset (publisher, licence, distributions)."""
     media_type = acceptable(request, RDF_TYPES)
     base, modified = base_uri(request), request.app[CATALOGUE].modified()
-    body = cached_document(
+    body = published(
         request,
-        "dataset",
-        media_type,
-        lambda c: linked_data.dcat_description(c, base, modified),
+        ("dataset", media_type),
+        lambda c: linked_data.serialise(
+            linked_data.dcat_description(c, base, modified), media_type
+        ),
     )
     return rdf_response(body, media_type)
 

@@ -125,6 +125,13 @@ def add_texts(graph: Graph, subject: URIRef, predicate: URIRef, value: dict[str,
         graph.add((subject, predicate, literal))
 
 
+def add_keywords(graph: Graph, subject: URIRef, keywords: dict[str, list[str]]) -> None:
+    """Search words, each tagged with its language (dcat:keyword)."""
+    for lang, words in keywords.items():
+        for word in words:
+            graph.add((subject, DCAT.keyword, Literal(word, lang=lang)))
+
+
 def add_identified(graph: Graph, subject: URIRef, kind: URIRef, identifier: str) -> None:
     graph.add((subject, RDF.type, kind))
     graph.add((subject, DCTERMS.identifier, Literal(identifier)))
@@ -171,11 +178,11 @@ def catalogue_graph(catalogue: Catalogue, base: str) -> Graph:
     return graph
 
 
-def service_graph(catalogue: Catalogue, base: str, service_id: str) -> Graph:
-    """One service and what describes it (its channels, costs, evidence, steps...), with the
-    organisation, offices, life events and concepts it links to, named."""
+def service_graph(whole: Graph, base: str, service_id: str) -> Graph:
+    """One service of the catalogue's graph (catalogue_graph) and what describes it (its
+    channels, costs, evidence, steps...), with the organisation, offices, life events and
+    concepts it links to, named."""
     uris = Uris(base)
-    whole = catalogue_graph(catalogue, base)
     graph = new_graph(uris)
     service = uris.service(service_id)
     own = f"{service}/"
@@ -223,6 +230,7 @@ def add_country(graph: Graph, catalogue: Catalogue, uris: Uris) -> URIRef:
     concept(graph, uris("currencies", currency["code"]), currency["name"], currency["code"])
     for kind, names in CHANNEL_NAMES.items():
         concept(graph, uris("channel-types", kind), names, kind)
+    graph.add((EU_FREQUENCY.WEEKLY, RDF.type, SKOS.Concept))  # how often opening hours recur
     return country
 
 
@@ -258,9 +266,7 @@ def add_service(
     add_identified(graph, node, CPSV.PublicService, sid)
     add_texts(graph, node, DCTERMS.title, service["title"])
     add_texts(graph, node, DCTERMS.description, service["description"])
-    for lang, words in service.get("keywords", {}).items():
-        for word in words:
-            graph.add((node, DCAT.keyword, Literal(word, lang=lang)))
+    add_keywords(graph, node, service.get("keywords", {}))
     graph.add((node, CV.hasCompetentAuthority, agency))
     graph.add((node, DCTERMS.spatial, country))
     graph.add((node, DCTERMS.isPartOf, uris.dataset()))
@@ -283,10 +289,8 @@ def add_service(
         if channel["cost"]["currency"] == catalogue.country["currency"]["code"]:
             graph.add((cost, CV.currency, currency))
         else:  # a currency the catalogue does not describe: its code, as a concept
-            other = uris("currencies", channel["cost"]["currency"])
-            graph.add((cost, CV.currency, other))
-            graph.add((other, RDF.type, SKOS.Concept))
-            graph.add((other, SKOS.notation, Literal(channel["cost"]["currency"])))
+            code = channel["cost"]["currency"]
+            graph.add((cost, CV.currency, concept(graph, uris("currencies", code), {}, code)))
         graph.add((cost, CV.ifAccessedThrough, way))
         graph.add((cost, CV.isDefinedBy, agency))
     for n, evidence in enumerate(service["required_evidence"], start=1):
@@ -317,12 +321,6 @@ def add_service(
     add_texts(graph, node, uris.vocab.processingTimeDescription, timing["description"])
     for related in service.get("related_services", []):
         graph.add((node, CV.relatedService, uris.service(related)))
-    for eid, event in catalogue.life_events.items():
-        if sid in event["services"]:
-            graph.add((node, CV.isGroupedBy, uris.life_event(eid)))
-    for oid, office in catalogue.offices.items():
-        if sid in office["services"]:
-            graph.add((node, CV.contactPoint, uris.office(oid)))
 
 
 def add_office(graph: Graph, uris: Uris, oid: str, office: dict[str, Any]) -> None:
@@ -342,6 +340,8 @@ def add_office(graph: Graph, uris: Uris, oid: str, office: dict[str, Any]) -> No
     graph.add((place, RDF.type, DCTERMS.Location))
     point = f"POINT({office['longitude']} {office['latitude']})"
     graph.add((place, LOCN.geometry, Literal(point, datatype=GEOSPARQL.wktLiteral)))
+    for sid in office["services"]:  # the services delivered here
+        graph.add((uris.service(sid), CV.contactPoint, node))
     for day, spans in office["opening_hours"].items():
         for n, span in enumerate(spans, start=1):
             hours = uris("offices", oid, "opening-hours", f"{day}-{n}")
@@ -349,7 +349,6 @@ def add_office(graph: Graph, uris: Uris, oid: str, office: dict[str, Any]) -> No
             graph.add((node, CV.openingHours, hours))
             graph.add((hours, RDF.type, TIME.TemporalEntity))
             graph.add((hours, CV.frequency, EU_FREQUENCY.WEEKLY))
-            graph.add((EU_FREQUENCY.WEEKLY, RDF.type, SKOS.Concept))
             graph.add((hours, TIME.hasBeginning, instant(graph, start, WEEKDAYS[day])))
             graph.add((hours, TIME.hasEnd, instant(graph, end)))
 
@@ -360,12 +359,11 @@ def add_life_event(graph: Graph, uris: Uris, eid: str, event: dict[str, Any]) ->
     graph.add((node, RDF.type, CV.Event))
     add_texts(graph, node, DCTERMS.title, event["title"])
     add_texts(graph, node, DCTERMS.description, event["description"])
-    for lang, words in event.get("keywords", {}).items():
-        for word in words:
-            graph.add((node, DCAT.keyword, Literal(word, lang=lang)))
+    add_keywords(graph, node, event.get("keywords", {}))
     steps = [uris.service(sid) for sid in event["services"]]
     for service in steps:
         graph.add((node, CV.hasRelatedService, service))
+        graph.add((service, CV.isGroupedBy, node))
     # The services in the order a citizen goes through them (CPSV-AP links have no order).
     ordered = BNode()
     Collection(graph, ordered, steps)
