@@ -42,11 +42,13 @@ def bad_request(message: str, field: str | None = None) -> ApiError:
 
 
 def preferred_media_type(accept: str, offered: tuple[str, ...]) -> str | None:
-    """The offered media type the Accept header prefers (its q-values, then the server's
-    order); the first offered when there is no header; None when none is acceptable."""
+    """The offered media type the Accept header prefers; the first offered when there is no
+    header; None when none is acceptable. Each offered type takes the quality of the most
+    specific range that matches it (RFC 9110: "text/turtle;q=0, */*" refuses Turtle), then
+    the highest quality wins, ties going to the server's order."""
     if not accept.strip():
         return offered[0]
-    best: tuple[float, int, str] | None = None
+    ranges: dict[str, float] = {}
     for part in accept.split(","):
         kind, *parameters = (item.strip() for item in part.split(";"))
         quality = 1.0
@@ -57,12 +59,15 @@ def preferred_media_type(accept: str, offered: tuple[str, ...]) -> str | None:
                     quality = min(max(float(value), 0.0), 1.0)
                 except ValueError:
                     quality = 0.0
-        kind = kind.lower()
-        for rank, media_type in enumerate(offered):
-            major = media_type.split("/")[0]
-            if quality > 0 and kind in (media_type, f"{major}/*", "*/*"):
-                candidate = (quality, -rank, media_type)
-                best = max(best, candidate) if best else candidate
+        ranges[kind.lower()] = quality
+    best: tuple[float, int, str] | None = None
+    for rank, media_type in enumerate(offered):
+        major = media_type.split("/")[0]
+        matching = (media_type, f"{major}/*", "*/*")  # the most specific first
+        quality = next((ranges[kind] for kind in matching if kind in ranges), 0.0)
+        if quality > 0:
+            candidate = (quality, -rank, media_type)
+            best = max(best, candidate) if best else candidate
     return best[2] if best else None
 
 

@@ -137,6 +137,8 @@ def test_the_specifications_example_imports_and_exports_valid(
         ("application/ld+json;q=0.5, text/turtle;q=0.9", TURTLE),
         ("text/*", TURTLE),
         ("text/turtle;q=0, application/*", JSON_LD),
+        ("application/ld+json;q=0, */*", TURTLE),
+        ("text/*;q=0.2, text/turtle", TURTLE),
         ("text/html", None),
         ("application/json", None),
     ],
