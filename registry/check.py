@@ -5,8 +5,7 @@ then says what a citizen would miss: a service that no office handles (no office
 them to, no appointment to book), a service or life event without keywords in a language
 (the recogniser learns its names from them), an agency without offices, a service dearer
 online than at the counter (everywhere else online costs the same or less: likely a typo).
-Exits 1 on an error,
-0 otherwise (warnings are printed).
+Exits 1 on an error, 0 otherwise (warnings are printed).
 """
 
 from __future__ import annotations

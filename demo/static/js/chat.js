@@ -10,12 +10,10 @@ import { refreshDashboard } from "./dashboard.js";
 import { forgetTurns, refreshTurns } from "./inspector.js";
 import { t } from "./i18n.js";
 import { el, state } from "./state.js";
-import { LANG_NAMES, make, textWithCodes } from "./util.js";
+import { LANG_NAMES, make, randomHex, textWithCodes } from "./util.js";
 
 function newSenderId() {
-  const bytes = new Uint8Array(8);
-  crypto.getRandomValues(bytes);
-  return "demo-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return "demo-" + randomHex(8);
 }
 
 function scrollChat() {

@@ -14,6 +14,7 @@ import {
   loadScenarios, relabelScenarios, replayScenario, setStatus, stepScenario, stopScenario, togglePause,
 } from "./scenarios.js";
 import { el, settings, state } from "./state.js";
+import { randomHex } from "./util.js";
 
 // ---------------------------------------------------------------- settings
 
@@ -76,8 +77,7 @@ function setTechnical(on) {
 }
 
 /** The page's words, direction and names in `lang`; scenarios are then played in it. */
-function switchPageLang(lang) {
-  if (!PAGE_LANGS.includes(lang) || state.run) return;
+function showPageLang(lang) {
   setPageLang(lang);
   for (const b of el.pageLangs) {
     const active = b.dataset.lang === lang;
@@ -88,6 +88,12 @@ function switchPageLang(lang) {
   relabelEmptyStates();
   relabelScenarios();
   relabelTurns();
+}
+
+/** The presenter picked a language: the page, and Today's service names, in it. */
+function switchPageLang(lang) {
+  if (!PAGE_LANGS.includes(lang) || state.run) return;
+  showPageLang(lang);
   refreshDashboard();
 }
 
@@ -95,8 +101,7 @@ function switchPageLang(lang) {
 function pageSession() {
   let session = sessionStorage.getItem("demo-session");
   if (!session || !/^[0-9a-f]{16}$/.test(session)) {
-    const bytes = crypto.getRandomValues(new Uint8Array(8));
-    session = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    session = randomHex(8);
     sessionStorage.setItem("demo-session", session);
   }
   return session;
@@ -141,7 +146,7 @@ if (params.has("presenter")) setPresenter(params.get("presenter") !== "0");
 if (params.get("inspector") === "0") setInspectorCollapsed(true);
 if (params.get("technical") === "1") setTechnical(true);
 const startLang = params.get("lang");
-switchPageLang(PAGE_LANGS.includes(startLang) ? startLang : "en");
+showPageLang(PAGE_LANGS.includes(startLang) ? startLang : "en");
 newConversation();
 loadScenarios();
 startDashboard();

@@ -122,7 +122,7 @@ function lastAnswerWords() {
   return text.split(/\s+/).filter(Boolean).length;
 }
 
-export function readingTimeMs(words) {
+function readingTimeMs(words) {
   return Math.min(READING.ceilingMs, READING.floorMs + words * READING.perWordMs);
 }
 

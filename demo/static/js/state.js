@@ -20,7 +20,6 @@ export const state = {
   busy: false,            // a message is on its way
   scenarios: [],
   scenariosLoaded: false,
-  scenarioLang: "en",
   run: null,              // the scenario being played: {scenario, lang, stopped, paused, wakers}
   lastScenario: null,     // the scenario played last, for "Replay"
   technical: false,       // the inspector shows intents, slots and payloads

@@ -9,9 +9,10 @@ export function make(tag, className, text) {
   return node;
 }
 
-export function percent(value) {
-  if (typeof value !== "number" || !Number.isFinite(value)) return "—";
-  return Math.round(value * 100) + "%";
+/** `bytes` random bytes as hex digits: ids the server checks as such (demo/handlers.py). */
+export function randomHex(bytes) {
+  const random = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export function show(value) {
