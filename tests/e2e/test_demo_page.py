@@ -318,7 +318,9 @@ def test_the_presenter_layout_fits_a_projector(
 
 
 def serious_accessibility_problems(page: Page) -> list[str]:
-    """axe-core's serious and critical findings (WCAG 2.1 AA rules), one line each."""
+    """axe-core's serious and critical findings (WCAG 2.1 AA rules), one line each, once the
+    page is still (a card fading in is measured at its final colours, not halfway)."""
+    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
     results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa"]})
     return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
